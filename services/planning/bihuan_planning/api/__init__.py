@@ -1,0 +1,3 @@
+from bihuan_planning.api import targets
+
+routers = [targets.router]

@@ -1,0 +1,1 @@
+"""Facts assessment publishes (scores, publication, accountability). Filled in by the assessment issue."""

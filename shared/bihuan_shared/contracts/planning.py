@@ -1,0 +1,73 @@
+"""Facts planning publishes: the target book and its directory. Milestones travel with their target."""
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from bihuan_shared.events import event_contract
+
+Category = Literal["key_work", "special_work", "major_project", "public_service", "unit_work"]
+Direction = Literal["up", "down"]
+
+
+class Indicator(BaseModel):
+    kind: Literal["quantitative", "qualitative"]
+    unit_of_measure: str | None = None
+    baseline: float | None = None
+    target_value: float | None = None
+    direction: Direction = "up"
+    cumulative: bool = True
+
+
+class MilestoneSnapshot(BaseModel):
+    milestone_id: str
+    seq: int = Field(ge=1)
+    due_date: date
+    expected_value: float | None = None
+    deliverable: str | None = None
+
+
+class TargetSnapshot(BaseModel):
+    """Everything a consumer needs to keep its own copy of a target at one version."""
+
+    target_id: str
+    book_id: str
+    year: int
+    version: int = Field(ge=1)
+    code: str
+    title: str
+    content: str = ""
+    area: str | None = None
+    parent_id: str | None = None
+    category: Category
+    source: str | None = None
+    lead_unit: str
+    responsible_units: list[str] = []
+    cooperating_units: list[str] = []
+    leader: str | None = None
+    weight: float = 1.0
+    indicator: Indicator
+    milestones: list[MilestoneSnapshot]
+
+
+@event_contract("planning.target.published", 1, producer="planning")
+class TargetPublished(TargetSnapshot):
+    """A target (with its milestones) was published in its target book."""
+
+
+@event_contract("planning.target.adjusted", 1, producer="planning")
+class TargetAdjusted(TargetSnapshot):
+    """An approved adjustment (动态调整) produced a new version of a published target."""
+
+    adjustment_id: str
+    reason: str
+
+
+@event_contract("planning.target.cancelled", 1, producer="planning")
+class TargetCancelled(BaseModel):
+    """An approved adjustment cancelled a published target."""
+
+    target_id: str
+    version: int
+    adjustment_id: str
+    reason: str

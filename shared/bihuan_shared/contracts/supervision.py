@@ -1,0 +1,1 @@
+"""Facts supervision publishes (warnings, orders, objective metrics). Filled in by the supervision issue."""

@@ -1,0 +1,42 @@
+"""Async engine and session factory (SQLAlchemy 2 + asyncpg), and database creation for launchers and tests."""
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The same URL in the form asyncpg.connect() accepts (no '+asyncpg' driver suffix)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def ensure_database(url: str) -> bool:
+    """Create the database named in url if it does not exist. Returns True when it was created."""
+    import asyncpg
+
+    target = make_url(url)
+    admin = await asyncpg.connect(asyncpg_dsn(str(target.set(database="postgres"))))
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", target.database)
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{target.database}"')
+        return not exists
+    finally:
+        await admin.close()
+
+
+async def drop_database(url: str) -> None:
+    import asyncpg
+
+    target = make_url(url)
+    admin = await asyncpg.connect(asyncpg_dsn(str(target.set(database="postgres"))))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+    finally:
+        await admin.close()

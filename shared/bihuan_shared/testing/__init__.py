@@ -1,0 +1,1 @@
+"""Test harness shared by every service's tests and the cross-service tests (a pytest plugin: see plugin.py)."""

@@ -1,0 +1,126 @@
+"""The FastAPI application every service builds on: lifespan (database, broker, Redis), health, readiness, metrics,
+error shapes and middleware. A service adds only its routers."""
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Awaitable, Callable
+
+import redis.asyncio as redis_async
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from bihuan_shared.auth.tokens import TokenVerifier
+from bihuan_shared.bus.connection import connect
+from bihuan_shared.db import make_engine, make_sessionmaker
+from bihuan_shared.logging import correlation_id
+from bihuan_shared.settings import ServiceSettings
+from bihuan_shared.web.errors import DomainError
+from bihuan_shared.web.middleware import CorrelationAndMetrics
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+def build_app(settings: ServiceSettings, *, title: str, routers: list[APIRouter], version: str = "0.1.0",
+              on_startup: list[Hook] = (), on_shutdown: list[Hook] = ()) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.engine = make_engine(settings.database_url, settings.db_pool_size)
+        app.state.sessionmaker = make_sessionmaker(app.state.engine)
+        app.state.redis = redis_async.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        app.state.token_verifier = TokenVerifier(settings)
+        app.state.amqp = None
+        broker_task = asyncio.create_task(_connect_broker(app, settings))
+        for hook in on_startup:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for hook in on_shutdown:
+                await hook(app)
+            broker_task.cancel()
+            if app.state.amqp is not None:
+                await app.state.amqp.close()
+            await app.state.redis.aclose()
+            await app.state.engine.dispose()
+
+    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    app.add_middleware(CorrelationAndMetrics, service=settings.service_name)
+    _add_error_handlers(app)
+    app.include_router(_ops_router())
+    for router in routers:
+        app.include_router(router, prefix="/api/v1")
+    return app
+
+
+async def _connect_broker(app: FastAPI, settings: ServiceSettings) -> None:
+    """The API keeps one robust connection only to answer /readyz honestly; it publishes through the outbox."""
+    while True:
+        try:
+            app.state.amqp = await connect(settings.amqp_url, f"{settings.service_name}-api")
+            return
+        except Exception as exc:
+            log.warning("broker not reachable yet", extra={"error": repr(exc)})
+            await asyncio.sleep(2)
+
+
+def _ops_router() -> APIRouter:
+    router = APIRouter(tags=["ops"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        """The service's database and the broker are reachable."""
+        checks = {"database": False, "broker": False}
+        try:
+            async with request.app.state.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+            checks["database"] = True
+        except Exception as exc:
+            log.warning("readiness: database unreachable", extra={"error": repr(exc)})
+        amqp = request.app.state.amqp
+        checks["broker"] = amqp is not None and not amqp.is_closed
+        ok = all(checks.values())
+        return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503)
+
+    @router.get("/metrics")
+    async def metrics() -> PlainTextResponse:
+        """Prometheus metrics of this process."""
+        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        body = {"error": exc.code, "message": exc.message, "correlation_id": correlation_id.get()}
+        if exc.details is not None:
+            body["details"] = exc.details
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # Every problem names its field path (e.g. body.milestones.2.due_date) so a client can point at it.
+        details = [
+            {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"], "type": err["type"]}
+            for err in exc.errors()
+        ]
+        return JSONResponse({"error": "validation_failed", "message": "请求数据校验失败", "details": details,
+                             "correlation_id": correlation_id.get()}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse({"error": "internal", "message": "服务内部错误，请联系管理员",
+                             "correlation_id": correlation_id.get()}, status_code=500)
