@@ -1,0 +1,1 @@
+"""Run the whole system on one machine without containers (`make up`), and seed the demo district."""

@@ -1,0 +1,3 @@
+from bihuan_assessment.api import completion
+
+routers = [completion.router]

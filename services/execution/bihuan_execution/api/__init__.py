@@ -1,0 +1,3 @@
+from bihuan_execution.api import progress
+
+routers = [progress.router]

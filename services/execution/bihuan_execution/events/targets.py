@@ -1,0 +1,67 @@
+"""Keeping execution's copy of the target book from planning's events. Stale or repeated versions are ignored by
+the aggregate sequence; milestone progress survives a new version (a moved milestone keeps what was reported)."""
+from datetime import date
+
+from sqlalchemy import select
+
+from bihuan_execution.domain.status import DONE, status_of
+from bihuan_execution.store.models import MilestoneCopy, TargetCopy
+from bihuan_shared.bus.consumer import HandlerContext
+from bihuan_shared.contracts.planning import TargetAdjusted, TargetCancelled, TargetPublished, TargetSnapshot
+
+
+async def on_target_published(ctx: HandlerContext, event: TargetPublished) -> None:
+    await _apply_snapshot(ctx, event)
+
+
+async def on_target_adjusted(ctx: HandlerContext, event: TargetAdjusted) -> None:
+    await _apply_snapshot(ctx, event)
+
+
+async def on_target_cancelled(ctx: HandlerContext, event: TargetCancelled) -> None:
+    target = await ctx.session.get(TargetCopy, event.target_id, with_for_update=True)
+    if target is not None and ctx.envelope.sequence > target.event_seq:
+        target.cancelled = True
+        target.event_seq = ctx.envelope.sequence
+
+
+async def _apply_snapshot(ctx: HandlerContext, event: TargetSnapshot) -> None:
+    seq = ctx.envelope.sequence
+    target = await ctx.session.scalar(select(TargetCopy).where(TargetCopy.id == event.target_id).with_for_update())
+    if target is not None and seq <= target.event_seq:
+        return  # an older or repeated version: the copy already knows better
+    if target is None:
+        target = TargetCopy(id=event.target_id, milestones=[])
+        ctx.session.add(target)
+    target.scope = ctx.envelope.scope
+    for field in ("year", "code", "title", "category", "lead_unit", "leader", "version"):
+        setattr(target, field, getattr(event, field))
+    target.responsible_units = list(event.responsible_units)
+    target.cooperating_units = list(event.cooperating_units)
+    target.indicator = event.indicator.model_dump()
+    target.event_seq = seq
+    target.cancelled = False
+    _merge_milestones(target, event, date.today())
+
+
+def _merge_milestones(target: TargetCopy, event: TargetSnapshot, today: date) -> None:
+    existing = {m.id: m for m in target.milestones}
+    merged = []
+    for snap in event.milestones:
+        m = existing.get(snap.milestone_id) or MilestoneCopy(id=snap.milestone_id, completed_on=None)
+        m.seq, m.due_date = snap.seq, snap.due_date
+        m.expected_value, m.deliverable = snap.expected_value, snap.deliverable
+        # A moved due date re-judges the milestone: done early/late is relative to the date now in force.
+        if m.status in DONE or m.completed_on is not None:
+            m.status = status_of(m.due_date, m.completed_on, today)
+        else:
+            m.status = status_of(m.due_date, None, today)
+        merged.append(m)
+    target.milestones = merged
+
+
+HANDLERS = {
+    "planning.target.published": on_target_published,
+    "planning.target.adjusted": on_target_adjusted,
+    "planning.target.cancelled": on_target_cancelled,
+}

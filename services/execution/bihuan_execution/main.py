@@ -1,0 +1,21 @@
+"""ASGI entry point (uvicorn --factory bihuan_execution.main:app)."""
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from bihuan_execution.api import routers
+from bihuan_execution.settings import ExecutionSettings
+from bihuan_shared.logging import configure_logging
+from bihuan_shared.web.app import build_app
+
+MIGRATIONS = Path(__file__).parent / "store" / "migrations"
+
+
+def create_app(settings: ExecutionSettings | None = None) -> FastAPI:
+    return build_app(settings or ExecutionSettings(), title="Bihuan 目标管理 · 执行 (execution)", routers=routers)
+
+
+def app() -> FastAPI:
+    settings = ExecutionSettings()
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    return create_app(settings)

@@ -1,0 +1,4 @@
+from bihuan_execution.store.models import METADATA
+from bihuan_shared.migrations import run_env
+
+run_env(METADATA)

@@ -1,0 +1,3 @@
+from bihuan_supervision.api import targets
+
+routers = [targets.router]

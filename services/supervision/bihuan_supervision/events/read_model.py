@@ -1,0 +1,82 @@
+"""Building supervision's read model from planning's and execution's events, in any order and any number of times."""
+from sqlalchemy import select
+
+from bihuan_shared.bus.consumer import HandlerContext
+from bihuan_shared.contracts.execution import MilestoneCompleted, MilestoneOverdue, ProgressReported
+from bihuan_shared.contracts.planning import TargetAdjusted, TargetCancelled, TargetPublished, TargetSnapshot
+from bihuan_supervision.store.models import MilestoneView, TargetView
+
+DONE_STATUS = {"early": "done_early", "on_time": "done_on_time", "late": "done_late"}
+
+
+async def on_target_published(ctx: HandlerContext, event: TargetPublished) -> None:
+    await _apply_snapshot(ctx, event)
+
+
+async def on_target_adjusted(ctx: HandlerContext, event: TargetAdjusted) -> None:
+    await _apply_snapshot(ctx, event)
+
+
+async def on_target_cancelled(ctx: HandlerContext, event: TargetCancelled) -> None:
+    view = await ctx.session.get(TargetView, event.target_id, with_for_update=True)
+    if view is not None and ctx.envelope.sequence > view.event_seq:
+        view.cancelled, view.event_seq = True, ctx.envelope.sequence
+
+
+async def _apply_snapshot(ctx: HandlerContext, event: TargetSnapshot) -> None:
+    view = await ctx.session.scalar(select(TargetView).where(TargetView.id == event.target_id).with_for_update())
+    if view is not None and ctx.envelope.sequence <= view.event_seq:
+        return
+    if view is None:
+        view = TargetView(id=event.target_id)
+        ctx.session.add(view)
+    view.scope, view.event_seq, view.cancelled = ctx.envelope.scope, ctx.envelope.sequence, False
+    for field in ("year", "code", "title", "category", "lead_unit", "leader", "version"):
+        setattr(view, field, getattr(event, field))
+    for snap in event.milestones:
+        m = await ctx.session.get(MilestoneView, snap.milestone_id)
+        if m is None:
+            m = MilestoneView(id=snap.milestone_id, target_id=event.target_id, status="pending", exec_seq=0)
+            ctx.session.add(m)
+        m.seq, m.due_date, m.expected_value = snap.seq, snap.due_date, snap.expected_value
+
+
+async def _milestone(ctx: HandlerContext, milestone_id: str) -> MilestoneView | None:
+    """The milestone if this execution event is newer than what the view holds. Execution only reports on
+    published milestones, so a missing row means planning's event is still on its way: retry later."""
+    m = await ctx.session.get(MilestoneView, milestone_id, with_for_update=True)
+    if m is None:
+        raise LookupError(f"milestone {milestone_id} not in read model yet")
+    if ctx.envelope.sequence <= m.exec_seq:
+        return None
+    m.exec_seq = ctx.envelope.sequence
+    return m
+
+
+async def on_progress_reported(ctx: HandlerContext, event: ProgressReported) -> None:
+    m = await _milestone(ctx, event.milestone_id)
+    if m is not None:
+        m.latest_value = event.actual_value if event.actual_value is not None else m.latest_value
+        m.last_reported_at = event.reported_at
+
+
+async def on_milestone_completed(ctx: HandlerContext, event: MilestoneCompleted) -> None:
+    m = await _milestone(ctx, event.milestone_id)
+    if m is not None:
+        m.status, m.completed_on = DONE_STATUS[event.timeliness], event.completed_on
+
+
+async def on_milestone_overdue(ctx: HandlerContext, event: MilestoneOverdue) -> None:
+    m = await _milestone(ctx, event.milestone_id)
+    if m is not None and m.completed_on is None:
+        m.status = "overdue"
+
+
+HANDLERS = {
+    "planning.target.published": on_target_published,
+    "planning.target.adjusted": on_target_adjusted,
+    "planning.target.cancelled": on_target_cancelled,
+    "execution.progress.reported": on_progress_reported,
+    "execution.milestone.completed": on_milestone_completed,
+    "execution.milestone.overdue": on_milestone_overdue,
+}
