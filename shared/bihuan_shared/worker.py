@@ -38,6 +38,7 @@ class WorkerRuntime:
     consumers: list[ConsumerSpec]
     background: list[BackgroundTask] = field(default_factory=list)
     relay: bool = True
+    started: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self, stop: asyncio.Event) -> None:
         s = self.settings
@@ -63,6 +64,7 @@ class WorkerRuntime:
                 tasks.append(asyncio.create_task(relay.run(stop)))
             tasks += [asyncio.create_task(task(self, stop)) for task in self.background]
             log.info("worker started", extra={"consumers": [c.consumer for c in running]})
+            self.started.set()
             await stop.wait()
         finally:
             for consumer in running:

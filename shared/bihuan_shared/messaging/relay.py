@@ -51,27 +51,27 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         listener = asyncio.create_task(self._listen(stop))
+        stopping = asyncio.create_task(stop.wait())
         cycles = 0
         try:
             while not stop.is_set():
+                self._wake.clear()  # before claiming, so a commit during the claim still wakes the next round
                 try:
                     sent = await self.relay_once()
                 except Exception:
                     log.exception("outbox relay failed; will retry")
                     sent = 0
-                    await asyncio.sleep(self.poll_seconds)
                 if sent == self.batch_size:
                     continue  # more are waiting
                 cycles += 1
                 if cycles % 3600 == 0:
                     await self._purge()
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-                except TimeoutError:
-                    pass
+                woken = asyncio.create_task(self._wake.wait())
+                await asyncio.wait([woken, stopping], timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+                woken.cancel()
         finally:
             listener.cancel()
+            stopping.cancel()
 
     async def _purge(self) -> None:
         async with self.engine.begin() as conn:
