@@ -3,6 +3,7 @@ on ports away from a developer's `make up`."""
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -55,14 +56,15 @@ async def system(make_database, amqp_url, infra, run_id):
     env = dict(os.environ, BIHUAN_AMQP_URL=amqp_url, BIHUAN_REDIS_URL=infra.redis_url,
                BIHUAN_REDIS_PREFIX=f"bihuan_test_{run_id}")
     urls = {}
-    for i, name in enumerate(NAMES):
+    for name in NAMES:
         prefix = f"BIHUAN_{name.upper()}_"
+        port = _free_port()  # several test runs (and a developer's `make up`) can share the machine
         env[prefix + "DATABASE_URL"] = await make_database(f"e2e_{name}")
-        env[prefix + "HTTP_PORT"] = str(18101 + i)
+        env[prefix + "HTTP_PORT"] = str(port)
         env[prefix + "RETRY_DELAY_MS"] = "300"
-        urls[name] = f"http://127.0.0.1:{18101 + i}"
+        urls[name] = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / "e2e-system.log"
+    log_path = ARTIFACTS / f"e2e-system-{run_id}.log"
     log = open(log_path, "wb")
     proc = subprocess.Popen([sys.executable, "-m", "bihuan_local.launcher", "--no-demo", "--json-logs"], env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -80,6 +82,12 @@ async def system(make_database, amqp_url, infra, run_id):
         log.close()
         survivors = [pid for pid in children if _alive(pid)]
         assert len(children) == 8 and not survivors, f"launcher left processes behind: {survivors} of {children}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _children_of(parent: int) -> list[int]:
