@@ -45,3 +45,34 @@ class MilestoneOverdue(BaseModel):
     milestone_id: str
     unit: str
     due_date: date
+
+
+@event_contract("execution.lag.explained", 1, producer="execution")
+class LagExplained(BaseModel):
+    """A unit explained why a milestone is overdue or at risk (滞后原因)."""
+
+    lag_id: str
+    target_id: str
+    milestone_id: str
+    unit: str
+    reason_kind: Literal["objective", "subjective"]
+    reason_category: str  # policy_change, external_approval, funding, weather, other, subjective
+    explanation: str
+    recovery_plan: str = ""
+    new_expected_date: date | None = None
+    explained_by: str
+    explained_at: datetime
+
+
+@event_contract("execution.cooperation.rated", 1, producer="execution")
+class CooperationRated(BaseModel):
+    """A lead unit rated a cooperating unit's contribution (牵头单位对配合单位拥有考核权)."""
+
+    request_id: str
+    target_id: str
+    lead_unit: str
+    cooperating_unit: str
+    rating: float  # 0..100
+    comment: str = ""
+    rated_by: str
+    rated_at: datetime

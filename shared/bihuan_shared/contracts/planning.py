@@ -71,3 +71,28 @@ class TargetCancelled(BaseModel):
     version: int
     adjustment_id: str
     reason: str
+
+
+UnitKind = Literal["line_department", "territorial", "provincial_or_enterprise", "leader_office"]
+
+
+class UnitSnapshot(BaseModel):
+    """A unit (单位) of the directory, as other services keep it."""
+
+    unit_code: str
+    name: str
+    kind: UnitKind
+    parent: str | None = None
+    assessment_group: str | None = None
+    leaders: list[str] = []
+    active: bool = True
+
+
+@event_contract("planning.unit.registered", 1, producer="planning")
+class UnitRegistered(UnitSnapshot):
+    """A unit was added to the directory of a scope."""
+
+
+@event_contract("planning.unit.updated", 1, producer="planning")
+class UnitUpdated(UnitSnapshot):
+    """A unit's name, kind, parent, assessment group, leaders or activity changed."""
