@@ -24,11 +24,15 @@ class ProgressIn(BaseModel):
     actual_value: float | None = Field(default=None, description="cumulative actual value (quantitative targets)")
     deliverable_done: bool | None = Field(default=None, description="deliverable finished (qualitative targets)")
     narrative: str = Field(default="", max_length=10000)
+    reported_on: date | None = Field(default=None, description="date the work was done, for backfill (补录); "
+                                     "defaults to today, never in the future")
 
     @model_validator(mode="after")
     def one_measure(self) -> "ProgressIn":
         if self.actual_value is None and self.deliverable_done is None:
             raise ValueError("actual_value 或 deliverable_done 必须填写其一")
+        if self.reported_on is not None and self.reported_on > date.today():
+            raise ValueError("reported_on 不能晚于今天")
         return self
 
 
@@ -92,7 +96,7 @@ async def report_progress(target_id: str, milestone_id: str, body: ProgressIn, p
     """Report progress on a milestone. Only the lead and responsible units of the target may report."""
     if not principal.has(Role.UNIT_REPORTER):
         raise Forbidden("只有单位填报员可以报送进展", code="role_forbidden")
-    today = date.today()
+    today = body.reported_on or date.today()
     async with session.begin():
         target = await session.get(TargetCopy, target_id)
         if target is None:
