@@ -45,5 +45,8 @@ audit_log = Table(
     Column("after", JSONB),
     Column("correlation_id", String(200)),
     Column("note", Text),
+    # Hash chain: hash = sha256(prev_hash + canonical record); a changed or deleted row breaks the chain.
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
     Index("ix_audit_entity", "entity_type", "entity_id"),
 )

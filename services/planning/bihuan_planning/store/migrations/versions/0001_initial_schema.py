@@ -84,6 +84,8 @@ def upgrade() -> None:
     sa.Column('after', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
     sa.Column('correlation_id', sa.String(length=200), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('prev_hash', sa.String(length=64), nullable=True),
+    sa.Column('hash', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_audit_entity', 'audit_log', ['entity_type', 'entity_id'], unique=False)
