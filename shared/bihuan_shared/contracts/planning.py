@@ -1,5 +1,5 @@
 """Facts planning publishes: the target book and its directory. Milestones travel with their target."""
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -37,6 +37,7 @@ class TargetSnapshot(BaseModel):
     code: str
     title: str
     content: str = ""
+    work_measures: str = ""
     area: str | None = None
     parent_id: str | None = None
     category: Category
@@ -48,6 +49,7 @@ class TargetSnapshot(BaseModel):
     weight: float = 1.0
     indicator: Indicator
     milestones: list[MilestoneSnapshot]
+    proposal: dict | None = None
 
 
 @event_contract("planning.target.published", 1, producer="planning")
@@ -96,3 +98,43 @@ class UnitRegistered(UnitSnapshot):
 @event_contract("planning.unit.updated", 1, producer="planning")
 class UnitUpdated(UnitSnapshot):
     """A unit's name, kind, parent, assessment group, leaders or activity changed."""
+
+
+class LeaderSnapshot(BaseModel):
+    """A leader in charge (分管领导) and the units in charge."""
+
+    leader_code: str
+    name: str
+    title: str | None = None
+    units: list[str] = []
+    active: bool = True
+
+
+@event_contract("planning.leader.registered", 1, producer="planning")
+class LeaderRegistered(LeaderSnapshot):
+    """A leader in charge was added to the directory of a scope."""
+
+
+@event_contract("planning.leader.updated", 1, producer="planning")
+class LeaderUpdated(LeaderSnapshot):
+    """A leader's name, title, units in charge or activity changed."""
+
+
+class ContractTarget(BaseModel):
+    target_id: str
+    code: str
+    title: str
+    version: int
+
+
+@event_contract("planning.contract.signed", 1, producer="planning")
+class ContractSigned(BaseModel):
+    """A responsibility contract (责任书) of a unit with its leader in charge was signed."""
+
+    contract_id: str
+    year: int
+    unit_code: str
+    leader_code: str | None = None
+    targets: list[ContractTarget]
+    signed_by: str
+    signed_at: datetime

@@ -1,3 +1,3 @@
-from bihuan_planning.api import targets
+from bihuan_planning.api import directory, directory_excel, targets
 
-routers = [targets.router]
+routers = [directory.router, directory_excel.router, targets.router]

@@ -1,0 +1,133 @@
+"""The directory: scopes, units and leaders in charge. The target office writes; everyone in the scope reads."""
+import re
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from bihuan_planning.api.deps import TargetOffice
+from bihuan_planning.api.directory_schemas import LeaderIn, LeaderOut, ScopeIn, ScopeOut, UnitIn, UnitOut
+from bihuan_planning.domain.directory import parent_cycle
+from bihuan_planning.store.directory_models import Leader, Scope, Unit
+from bihuan_planning.store.directory_repo import (leaders_in_charge, leaders_of, require_scope, save_leader,
+                                                  save_unit, units_of)
+from bihuan_shared.audit import record_audit
+from bihuan_shared.auth import CurrentPrincipal
+from bihuan_shared.web.deps import SessionDep
+from bihuan_shared.web.errors import Invalid, NotFound
+
+router = APIRouter(tags=["directory"])
+
+
+@router.put("/scopes/{code}")
+async def put_scope(code: str, body: ScopeIn, principal: TargetOffice, session: SessionDep) -> ScopeOut:
+    """Register or rename a scope (a city or a district)."""
+    principal.require_scope(code)
+    async with session.begin():
+        scope = await session.get(Scope, code, with_for_update=True)
+        before = ScopeOut.model_validate(scope).model_dump() if scope else None
+        if scope is None:
+            scope = Scope(code=code)
+            session.add(scope)
+        scope.name, scope.kind, scope.parent = body.name, body.kind, body.parent
+        await record_audit(session, principal, "scope.saved", "scope", code, before=before,
+                           after=body.model_dump())
+    return ScopeOut(code=code, **body.model_dump())
+
+
+@router.get("/scopes")
+async def list_scopes(principal: CurrentPrincipal, session: SessionDep) -> list[ScopeOut]:
+    """Scopes the caller may see."""
+    rows = await session.scalars(select(Scope).order_by(Scope.code))
+    return [ScopeOut.model_validate(s) for s in rows if principal.scope in (None, "*", s.code)]
+
+
+@router.put("/directory/{scope}/units/{code}")
+async def put_unit(scope: str, code: str, body: UnitIn, principal: TargetOffice, session: SessionDep) -> UnitOut:
+    """Register a unit or change it; emits planning.unit.registered / planning.unit.updated."""
+    principal.require_scope(scope)
+    check_code(code, "code")
+    async with session.begin():
+        await require_scope(session, scope)
+        units = await units_of(session, scope)
+        check_parent(code, body.parent, {c: u.parent for c, u in units.items()}, set(units))
+        leaders = await leaders_of(session, scope)
+        unit, outcome = await save_unit(session, scope, code, body.model_dump(), leaders)
+        if outcome:
+            await record_audit(session, principal, f"unit.{outcome}", "unit", f"{scope}:{code}",
+                               after=body.model_dump())
+        return _unit_out(unit, leaders)
+
+
+@router.get("/directory/{scope}/units")
+async def list_units(scope: str, principal: CurrentPrincipal, session: SessionDep, kind: str | None = None,
+                     assessment_group: str | None = None) -> list[UnitOut]:
+    """Units of a scope, optionally of one kind or assessment group."""
+    principal.require_scope(scope)
+    where = [Unit.scope == scope]
+    if kind:
+        where.append(Unit.kind == kind)
+    if assessment_group:
+        where.append(Unit.assessment_group == assessment_group)
+    leaders = await leaders_of(session, scope)
+    return [_unit_out(u, leaders) for u in await session.scalars(select(Unit).where(*where).order_by(Unit.code))]
+
+
+@router.get("/directory/{scope}/units/{code}")
+async def get_unit(scope: str, code: str, principal: CurrentPrincipal, session: SessionDep) -> UnitOut:
+    """One unit with its leaders in charge."""
+    principal.require_scope(scope)
+    unit = await session.scalar(select(Unit).where(Unit.scope == scope, Unit.code == code))
+    if unit is None:
+        raise NotFound(f"单位 {code} 不存在", code="unit_not_found")
+    return _unit_out(unit, await leaders_of(session, scope))
+
+
+@router.put("/directory/{scope}/leaders/{code}")
+async def put_leader(scope: str, code: str, body: LeaderIn, principal: TargetOffice,
+                     session: SessionDep) -> LeaderOut:
+    """Register a leader in charge or change the units in charge; emits planning.leader.* and unit.updated."""
+    principal.require_scope(scope)
+    check_code(code, "code")
+    async with session.begin():
+        await require_scope(session, scope)
+        units = await units_of(session, scope)
+        unknown = [u for u in body.units if u not in units]
+        if unknown:
+            raise Invalid("分管单位不在单位目录中", code="unknown_unit",
+                          details=[{"field": "units", "message": f"未登记的单位：{'、'.join(unknown)}"}])
+        leader, outcome = await save_leader(session, scope, code, body.model_dump())
+        if outcome:
+            await record_audit(session, principal, f"leader.{outcome}", "leader", f"{scope}:{code}",
+                               after=body.model_dump())
+        return LeaderOut(scope=scope, code=code, **body.model_dump())
+
+
+@router.get("/directory/{scope}/leaders")
+async def list_leaders(scope: str, principal: CurrentPrincipal, session: SessionDep) -> list[LeaderOut]:
+    """Leaders in charge of a scope and their units."""
+    principal.require_scope(scope)
+    rows = await session.scalars(select(Leader).where(Leader.scope == scope).order_by(Leader.code))
+    return [LeaderOut.model_validate(x) for x in rows]
+
+
+def _unit_out(unit: Unit, leaders: dict[str, Leader]) -> UnitOut:
+    return UnitOut(scope=unit.scope, code=unit.code, name=unit.name, kind=unit.kind, parent=unit.parent,
+                   assessment_group=unit.assessment_group, active=unit.active,
+                   leaders=leaders_in_charge(unit.code, leaders))
+
+
+def check_code(code: str, field: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", code):
+        raise Invalid("编码只能包含字母、数字、下划线、点和连字符（最长 64 位）", code="bad_code",
+                      details=[{"field": field, "message": f"非法编码「{code}」"}])
+
+
+def check_parent(code: str, parent: str | None, parents: dict[str, str | None], known: set[str]) -> None:
+    if parent is None:
+        return
+    if parent not in known:
+        raise Invalid("上级单位不在单位目录中", code="unknown_parent",
+                      details=[{"field": "parent", "message": f"未登记的单位：{parent}"}])
+    if parent_cycle(code, parent, parents):
+        raise Invalid("上级单位形成循环", code="parent_cycle",
+                      details=[{"field": "parent", "message": f"{code} 不能以 {parent} 为上级"}])

@@ -1,0 +1,1 @@
+"""Spreadsheets in and out: the layouts target offices already use."""
