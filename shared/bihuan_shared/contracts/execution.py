@@ -76,3 +76,71 @@ class CooperationRated(BaseModel):
     comment: str = ""
     rated_by: str
     rated_at: datetime
+
+
+@event_contract("execution.matter.raised", 1, producer="execution")
+class MatterRaised(BaseModel):
+    """A unit raised an important matter (重要事项报告) to its leader or to other units."""
+
+    matter_id: str
+    target_id: str | None = None
+    milestone_id: str | None = None
+    unit: str
+    title: str
+    to_leader: str | None = None
+    to_units: list[str] = []
+    raised_by: str
+    raised_at: datetime
+
+
+@event_contract("execution.matter.answered", 1, producer="execution")
+class MatterAnswered(BaseModel):
+    """A leader or an addressed unit answered an important matter; it is closed."""
+
+    matter_id: str
+    target_id: str | None = None
+    unit: str
+    answer: str
+    answered_by: str
+    answered_by_unit: str | None = None
+    answered_at: datetime
+
+
+@event_contract("execution.cooperation.requested", 1, producer="execution")
+class CooperationRequested(BaseModel):
+    """A lead unit asked a cooperating unit for a contribution to a target."""
+
+    request_id: str
+    target_id: str
+    milestone_id: str | None = None
+    lead_unit: str
+    cooperating_unit: str
+    description: str
+    due_date: date | None = None
+    requested_by: str
+    requested_at: datetime
+
+
+@event_contract("execution.cooperation.confirmed", 1, producer="execution")
+class CooperationConfirmed(BaseModel):
+    """A cooperating unit accepted a lead unit's request."""
+
+    request_id: str
+    target_id: str
+    lead_unit: str
+    cooperating_unit: str
+    confirmed_by: str
+    confirmed_at: datetime
+
+
+@event_contract("execution.cooperation.delivered", 1, producer="execution")
+class CooperationDelivered(BaseModel):
+    """A cooperating unit delivered its contribution to the lead unit."""
+
+    request_id: str
+    target_id: str
+    lead_unit: str
+    cooperating_unit: str
+    contribution_id: str
+    delivered_at: datetime
+    on_time: bool | None = None  # against the request's due date, when it had one

@@ -1,10 +1,11 @@
 """Progress reports on milestones, and reading a target's milestones with their status."""
 from datetime import date, datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
+from bihuan_execution.api.access import settings_of, today_of
 from bihuan_execution.domain.status import DONE, reaches, status_of, timeliness
 from bihuan_execution.store.models import MilestoneCopy, ProgressReport, TargetCopy
 from bihuan_shared.audit import record_audit
@@ -13,7 +14,7 @@ from bihuan_shared.contracts.execution import MilestoneCompleted, ProgressReport
 from bihuan_shared.events import new_event
 from bihuan_shared.messaging.outbox import record_events
 from bihuan_shared.web.deps import SessionDep
-from bihuan_shared.web.errors import Conflict, Forbidden, NotFound
+from bihuan_shared.web.errors import Conflict, Forbidden, Invalid, NotFound
 
 router = APIRouter(tags=["progress"])
 
@@ -31,8 +32,6 @@ class ProgressIn(BaseModel):
     def one_measure(self) -> "ProgressIn":
         if self.actual_value is None and self.deliverable_done is None:
             raise ValueError("actual_value 或 deliverable_done 必须填写其一")
-        if self.reported_on is not None and self.reported_on > date.today():
-            raise ValueError("reported_on 不能晚于今天")
         return self
 
 
@@ -92,11 +91,15 @@ async def get_target(target_id: str, principal: CurrentPrincipal, session: Sessi
 
 @router.post("/targets/{target_id}/milestones/{milestone_id}/progress", status_code=201)
 async def report_progress(target_id: str, milestone_id: str, body: ProgressIn, principal: CurrentPrincipal,
-                          session: SessionDep) -> ProgressOut:
+                          session: SessionDep, request: Request) -> ProgressOut:
     """Report progress on a milestone. Only the lead and responsible units of the target may report."""
     if not principal.has(Role.UNIT_REPORTER):
         raise Forbidden("只有单位填报员可以报送进展", code="role_forbidden")
-    today = body.reported_on or date.today()
+    real_today = today_of(request)
+    if body.reported_on is not None and body.reported_on > real_today:
+        raise Invalid("报送日期不能晚于今天", code="reported_on_in_future",
+                      details=[{"field": "body.reported_on", "message": "不能晚于今天"}])
+    today = body.reported_on or real_today
     async with session.begin():
         target = await session.get(TargetCopy, target_id)
         if target is None:
@@ -131,7 +134,8 @@ async def report_progress(target_id: str, milestone_id: str, body: ProgressIn, p
                 target_id=target_id, milestone_id=milestone_id, unit=report.unit, due_date=milestone.due_date,
                 completed_on=today, timeliness=timeliness(milestone.due_date, today), report_id=report.id,
             ), scope=target.scope, aggregate_id=milestone_id, sequence=milestone.event_seq))
-        milestone.status = status_of(milestone.due_date, milestone.completed_on, today)
+        milestone.status = status_of(milestone.due_date, milestone.completed_on, real_today,
+                                     settings_of(request).due_soon_days)
         await record_events(session, events)
         await record_audit(session, principal, "progress.reported", "milestone", milestone_id,
                            after=body.model_dump(mode="json"))

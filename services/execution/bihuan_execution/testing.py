@@ -1,0 +1,83 @@
+"""Building planning's events for tests and the benchmark: execution learns targets only from the bus."""
+import asyncio
+import uuid
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import AsyncIterator
+
+import aio_pika
+
+from bihuan_shared.bus.connection import connect
+from bihuan_shared.bus.publisher import OutgoingEvent, Publisher
+from bihuan_shared.bus.topology import declare_events_exchange
+from bihuan_shared.contracts.planning import TargetAdjusted, TargetPublished
+from bihuan_shared.events import Envelope, new_event
+
+SCOPE = "xuhui"
+DAY0 = date(2027, 3, 1)  # the pinned "today" tests start from
+
+
+def snapshot(code: str, lead_unit: str, dues: list[date], *, responsible: tuple[str, ...] = (),
+             cooperating: tuple[str, ...] = (), leader: str | None = "L-LI", category: str = "key_work",
+             parent_id: str | None = None, expected: list[float | None] | None = None, title: str | None = None,
+             target_id: str | None = None, year: int | None = None) -> dict:
+    """A target snapshot as planning publishes it; quantitative with cumulative expected values unless given."""
+    expected = expected if expected is not None else [float(i + 1) for i in range(len(dues))]
+    quantitative = any(v is not None for v in expected)
+    return {
+        "target_id": target_id or uuid.uuid4().hex, "book_id": "book-1", "year": year or dues[0].year, "version": 1,
+        "code": code, "title": title or f"目标 {code}", "category": category, "lead_unit": lead_unit,
+        "responsible_units": list(responsible), "cooperating_units": list(cooperating), "leader": leader,
+        "parent_id": parent_id,
+        "indicator": {"kind": "quantitative" if quantitative else "qualitative", "target_value": expected[-1],
+                      "direction": "up"},
+        "milestones": [{"milestone_id": uuid.uuid4().hex, "seq": i + 1, "due_date": d.isoformat(),
+                        "expected_value": v, "deliverable": None if v is not None else f"第{i + 1}阶段成果"}
+                       for i, (d, v) in enumerate(zip(dues, expected))],
+    }
+
+
+def published(snap: dict, scope: str, sequence: int = 1) -> Envelope:
+    return new_event(TargetPublished.model_validate(snap), scope=scope, aggregate_id=snap["target_id"],
+                     sequence=sequence)
+
+
+def adjusted(snap: dict, scope: str, sequence: int, reason: str = "动态调整") -> Envelope:
+    body = dict(snap, version=snap["version"] + 1, adjustment_id=uuid.uuid4().hex, reason=reason)
+    return new_event(TargetAdjusted.model_validate(body), scope=scope, aggregate_id=snap["target_id"],
+                     sequence=sequence)
+
+
+async def publish(amqp_url: str, envelopes: list[Envelope]) -> None:
+    """Publish envelopes to the real bus, as planning's relay would."""
+    connection = await connect(amqp_url, "execution-tests")
+    try:
+        publisher = Publisher(connection)
+        await publisher.start()
+        await publisher.publish([OutgoingEvent(str(e.event_id), e.event_type, e.to_bytes(), e.correlation_id)
+                                 for e in envelopes])
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def listening(amqp_url: str, *routing_keys: str) -> AsyncIterator[list[Envelope]]:
+    """Collect every event of the given types published to the bus while the block runs."""
+    received: list[Envelope] = []
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        events = await declare_events_exchange(channel)
+        queue = await channel.declare_queue(f"test.listen.{uuid.uuid4().hex[:8]}", exclusive=True)
+        for key in routing_keys:
+            await queue.bind(events, routing_key=key)
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            received.append(Envelope.from_bytes(message.body))
+            await message.ack()
+
+        await queue.consume(on_message)
+        yield received
+        await asyncio.sleep(0.2)  # let in-flight deliveries land before the caller's last look
+    finally:
+        await connection.close()

@@ -1,0 +1,27 @@
+"""Execution's test fixtures: each test module gets its own database and its own RabbitMQ vhost, so the worker of
+one module never consumes another module's (or another service's) events."""
+from typing import AsyncIterator
+
+import pytest_asyncio
+
+from bihuan_execution.main import MIGRATIONS
+from bihuan_execution.settings import ExecutionSettings
+from bihuan_execution.testing import DAY0
+from bihuan_shared.migrations import upgrade_async
+from bihuan_shared.testing.infra import create_vhost, delete_vhost
+
+
+
+@pytest_asyncio.fixture(scope="module")
+async def settings(request, make_database, infra, run_id, redis_prefix, tmp_path_factory) -> AsyncIterator[ExecutionSettings]:
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    url = await make_database(f"exec_{name}")
+    await upgrade_async(MIGRATIONS, url)
+    vhost = f"bihuan_test_{run_id}_exec_{name}"
+    create_vhost(infra, vhost)
+    yield ExecutionSettings(database_url=url, amqp_url=infra.vhost_url(vhost), redis_url=infra.redis_url,
+                            redis_prefix=redis_prefix, retry_delay_ms=200, relay_poll_seconds=0.2,
+                            overdue_clock_seconds=0.1, today=DAY0, db_pool_size=5, log_json=False,
+                            evidence_dir=str(tmp_path_factory.mktemp(f"evidence_{name}")),
+                            evidence_max_bytes=64 * 1024)
+    delete_vhost(infra, vhost)
