@@ -3,6 +3,7 @@ so tests don't see each other's directory or targets. Events are captured from t
 import uuid
 
 import aio_pika
+import pytest
 import pytest_asyncio
 
 from bihuan_planning.main import MIGRATIONS, create_app
@@ -104,3 +105,39 @@ async def directory(client, as_, scope) -> str:
     """A scope with the small directory registered; returns the scope."""
     await register_directory(client, as_, scope)
     return scope
+
+
+def _target_body(scope: str, code: str, year: int = 2026, **over) -> dict:
+    """Xuhui-style quantitative target: invention patents per 10,000 people, quarterly cumulative milestones."""
+    body = {"scope": scope, "year": year, "code": code, "title": "每万人口发明专利拥有量达到69件",
+            "content": "推进知识产权强区建设", "work_measures": "完善专利资助政策；培育高价值专利",
+            "area": "科技创新", "category": "special_work", "source": "市级交办", "lead_unit": "U-KW",
+            "responsible_units": ["U-ZSCQ"], "cooperating_units": ["U-FGW"], "leader": "L-LI", "weight": 3,
+            "indicator": {"kind": "quantitative", "unit_of_measure": "件/万人", "baseline": 60, "target_value": 69,
+                          "direction": "up"},
+            "milestones": [{"due_date": f"{year}-03-31", "expected_value": 62},
+                           {"due_date": f"{year}-06-30", "expected_value": 64},
+                           {"due_date": f"{year}-09-30", "expected_value": 66},
+                           {"due_date": f"{year}-12-31", "expected_value": 69}]}
+    return body | over
+
+
+@pytest.fixture
+def target_body():
+    return _target_body
+
+
+@pytest.fixture
+def publish(client, as_):
+    """publish(scope, code, **fields) -> the published target, through create, submit, approve, publish."""
+    async def published_target(scope: str, code: str, **over) -> dict:
+        office = as_("target_office")
+        r = await client.post("/api/v1/targets", json=_target_body(scope, code, **over), headers=office)
+        assert r.status_code == 201, r.text
+        for action in ("submit", "approve", "publish"):
+            r = await client.post(f"/api/v1/targets/{r.json()['id']}/{action}", json={"comment": "同意"},
+                                  headers=office)
+            assert r.status_code == 200, r.text
+        return r.json()
+
+    return published_target

@@ -1,3 +1,4 @@
-from bihuan_planning.api import directory, directory_excel, targets
+from bihuan_planning.api import adjustments, directory, directory_excel, queries, targets
 
-routers = [directory.router, directory_excel.router, targets.router]
+# targets last: its POST /targets/{id}/{action} would otherwise shadow /targets/{id}/adjustments.
+routers = [directory.router, directory_excel.router, queries.router, adjustments.router, targets.router]

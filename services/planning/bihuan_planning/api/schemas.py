@@ -20,8 +20,9 @@ class TargetDraftIn(BaseModel):
     code: str = Field(min_length=1, max_length=64)
     title: str = Field(min_length=1, max_length=500)
     content: str = Field(default="", max_length=10000)
+    work_measures: str = Field(default="", max_length=10000)
     area: str | None = Field(default=None, max_length=200)
-    parent_id: str | None = None
+    parent_id: str | None = Field(default=None, max_length=32)
     category: Category
     source: str | None = Field(default=None, max_length=64)
     lead_unit: str = Field(min_length=1, max_length=64)
@@ -31,6 +32,36 @@ class TargetDraftIn(BaseModel):
     weight: float = Field(default=1.0, ge=0, le=1000)
     indicator: Indicator
     milestones: list[MilestoneIn] = Field(min_length=1, max_length=366)
+    proposal_reference: str | None = Field(default=None, max_length=500, description="项目计划书 document number or link")
+
+
+class TargetChangesIn(BaseModel):
+    """Fields to change on a draft (PATCH) or, through an approved adjustment, on a published target."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    content: str | None = Field(default=None, max_length=10000)
+    work_measures: str | None = Field(default=None, max_length=10000)
+    area: str | None = Field(default=None, max_length=200)
+    category: Category | None = None
+    source: str | None = Field(default=None, max_length=64)
+    lead_unit: str | None = Field(default=None, min_length=1, max_length=64)
+    responsible_units: list[str] | None = Field(default=None, max_length=200)
+    cooperating_units: list[str] | None = Field(default=None, max_length=200)
+    leader: str | None = Field(default=None, max_length=64)
+    weight: float | None = Field(default=None, ge=0, le=1000)
+    indicator: Indicator | None = None
+    milestones: list[MilestoneIn] | None = Field(default=None, min_length=1, max_length=366)
+    proposal_reference: str | None = Field(default=None, max_length=500)
+
+    def values(self) -> dict:
+        """Only the fields the caller sent, JSON-ready, proposal reference folded into `proposal`."""
+        out = self.model_dump(mode="json", exclude_unset=True)
+        if "proposal_reference" in out:
+            ref = out.pop("proposal_reference")
+            out["proposal"] = {"reference": ref} if ref else None
+        return out
 
 
 class MilestoneOut(BaseModel):
@@ -53,7 +84,9 @@ class TargetOut(BaseModel):
     code: str
     title: str
     content: str
+    work_measures: str
     area: str | None
+    parent_id: str | None
     category: str
     source: str | None
     lead_unit: str
@@ -62,6 +95,7 @@ class TargetOut(BaseModel):
     leader: str | None
     weight: float
     indicator: dict
+    proposal: dict | None
     status: str
     version: int
     created_by: str
@@ -78,3 +112,15 @@ class TargetPage(BaseModel):
     total: int
     page: int
     size: int
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    action: str
+    actor: str
+    at: datetime
+    reason: str | None
+    changes: list[dict]
+    adjustment_id: str | None

@@ -1,55 +1,69 @@
-"""Targets: draft, submit, approve, publish, read."""
-from typing import Annotated
+"""Targets: draft, edit while draft, submit, approve, publish, read, history."""
+from datetime import date
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy import func, or_, select
+from fastapi import APIRouter, Query
+from sqlalchemy import select
 
-from bihuan_planning.api.schemas import TargetDraftIn, TargetOut, TargetPage, TransitionIn
-from bihuan_planning.domain.lifecycle import TargetStatus, TransitionRefused, next_status
+from bihuan_planning.api.deps import TargetOffice
+from bihuan_planning.api.schemas import HistoryEntry, TargetChangesIn, TargetDraftIn, TargetOut, TransitionIn
+from bihuan_planning.domain.lifecycle import EDITABLE, TargetStatus, TransitionRefused, next_status
 from bihuan_planning.domain.milestones import PlannedMilestone, check_milestones
-from bihuan_planning.store.models import Milestone, Target, TargetTransition
+from bihuan_planning.store.models import Milestone, Target, TargetHistory, TargetTransition
 from bihuan_planning.store.snapshots import published_event
+from bihuan_planning.store.targets_repo import apply, book_id, check_references, ensure_book, history, state
 from bihuan_shared.audit import record_audit
-from bihuan_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from bihuan_shared.auth import CurrentPrincipal, Role
 from bihuan_shared.messaging.outbox import record_event
 from bihuan_shared.web.deps import SessionDep
-from bihuan_shared.web.errors import Conflict, Invalid, NotFound
+from bihuan_shared.web.errors import Conflict, Forbidden, Invalid, NotFound
 
 router = APIRouter(prefix="/targets", tags=["targets"])
-
-TargetOffice = Annotated[Principal, Depends(require_roles(Role.TARGET_OFFICE))]
 
 
 @router.post("", status_code=201)
 async def create_target(body: TargetDraftIn, principal: TargetOffice, session: SessionDep) -> TargetOut:
-    """Create a draft target with its milestones."""
+    """Create a draft target (or a sub-item, with parent_id) with its milestones."""
     principal.require_scope(body.scope)
-    _check(body)
-    target = Target(
-        scope=body.scope, year=body.year, book_id=f"{body.scope}-{body.year}", code=body.code, title=body.title,
-        content=body.content, area=body.area, parent_id=body.parent_id, category=body.category, source=body.source,
-        lead_unit=body.lead_unit, responsible_units=body.responsible_units, cooperating_units=body.cooperating_units,
-        leader=body.leader, weight=body.weight, indicator=body.indicator.model_dump(), status=TargetStatus.DRAFT,
-        created_by=principal.user,
-        milestones=[Milestone(seq=i + 1, **m.model_dump()) for i, m in enumerate(body.milestones)],
-    )
+    check_target(body.year, body.model_dump(mode="json"))
     async with session.begin():
-        exists = await session.scalar(select(Target.id).where(
-            Target.scope == body.scope, Target.year == body.year, Target.code == body.code))
-        if exists:
-            raise Conflict(f"目标编号 {body.code} 在 {body.year} 年度已存在", code="target_code_taken")
-        session.add(target)
-        await session.flush()
+        target = await add_target(session, body, principal.user)
         await record_audit(session, principal, "target.created", "target", target.id,
                            after=body.model_dump(mode="json"))
     return TargetOut.model_validate(target)
 
 
-def _check(body: TargetDraftIn) -> None:
-    ind = body.indicator
+async def add_target(session, body: TargetDraftIn, actor: str, status: str = TargetStatus.DRAFT) -> Target:
+    """Insert one target in its book after checking its references; used by create and approved additions."""
+    values = body.model_dump(mode="json")
+    await check_references(session, body.scope, body.year, values)
+    exists = await session.scalar(select(Target.id).where(
+        Target.scope == body.scope, Target.year == body.year, Target.code == body.code))
+    if exists:
+        raise Conflict(f"目标编号 {body.code} 在 {body.year} 年度已存在", code="target_code_taken")
+    await ensure_book(session, body.scope, body.year, actor)
+    target = Target(
+        scope=body.scope, year=body.year, book_id=book_id(body.scope, body.year), code=body.code, title=body.title,
+        content=body.content, work_measures=body.work_measures, area=body.area, parent_id=body.parent_id,
+        category=body.category, source=body.source, lead_unit=body.lead_unit,
+        responsible_units=body.responsible_units, cooperating_units=body.cooperating_units, leader=body.leader,
+        weight=body.weight, indicator=body.indicator.model_dump(), status=status, version=1, event_seq=0,
+        proposal={"reference": body.proposal_reference} if body.proposal_reference else None, created_by=actor,
+        milestones=[Milestone(seq=i + 1, **m.model_dump()) for i, m in enumerate(body.milestones)],
+    )
+    session.add(target)
+    await session.flush()
+    session.add(history(target, "created", actor, changes=[{"field": "target", "before": None, "after": state(target)}]))
+    return target
+
+
+def check_target(year: int, values: dict) -> None:
+    """Milestone rules of the issue; raises Invalid naming each offending field."""
+    ind = values["indicator"]
     problems = check_milestones(
-        body.year, [PlannedMilestone(m.due_date, m.expected_value, m.deliverable) for m in body.milestones],
-        quantitative=ind.kind == "quantitative", direction=ind.direction, target_value=ind.target_value,
+        year, [PlannedMilestone(_date(m["due_date"]), m.get("expected_value"), m.get("deliverable"))
+               for m in values["milestones"]],
+        quantitative=ind["kind"] == "quantitative", direction=ind.get("direction", "up"),
+        target_value=ind.get("target_value"),
     )
     if problems:
         details = [{"field": p.field if p.index is None else f"milestones.{p.index}.{p.field}", "message": p.message}
@@ -57,51 +71,57 @@ def _check(body: TargetDraftIn) -> None:
         raise Invalid("节点目标校验失败", code="milestones_invalid", details=details)
 
 
+def _date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+@router.patch("/{target_id}")
+async def edit_draft(target_id: str, body: TargetChangesIn, principal: TargetOffice, session: SessionDep) -> TargetOut:
+    """Edit a draft. A published target changes only through an adjustment (409 here)."""
+    async with session.begin():
+        target = await load(session, target_id, for_update=True)
+        principal.require_scope(target.scope)
+        if target.status not in EDITABLE:
+            raise Conflict("目标已进入审批或已发布，不能直接修改；已发布的目标请提交动态调整申请",
+                           code="target_not_editable")
+        values = body.values()
+        check_target(target.year, state(target) | values)
+        await check_references(session, target.scope, target.year, values)
+        changes = apply(target, values)
+        session.add(history(target, "edited", principal.user, changes=changes))
+        await record_audit(session, principal, "target.edited", "target", target.id, after=changes)
+    return TargetOut.model_validate(target)
+
+
 @router.get("/{target_id}")
 async def get_target(target_id: str, principal: CurrentPrincipal, session: SessionDep) -> TargetOut:
     """One target with its milestones."""
-    target = await _load(session, target_id)
+    target = await load(session, target_id)
     principal.require_scope(target.scope)
     return TargetOut.model_validate(target)
 
 
-@router.get("")
-async def list_targets(
-    principal: CurrentPrincipal, session: SessionDep, scope: str, year: int | None = None,
-    unit: str | None = None, leader: str | None = None, category: str | None = None,
-    status: str | None = None, q: str | None = Query(default=None, max_length=100),
-    page: int = Query(default=1, ge=1), size: int = Query(default=50, ge=1, le=500),
-) -> TargetPage:
-    """Targets of a scope, filtered by unit (lead, responsible or cooperating), leader, category, status, text."""
-    principal.require_scope(scope)
-    where = [Target.scope == scope]
-    if year is not None:
-        where.append(Target.year == year)
-    if unit:
-        where.append(or_(Target.lead_unit == unit, Target.responsible_units.any(unit),
-                         Target.cooperating_units.any(unit)))
-    if leader:
-        where.append(Target.leader == leader)
-    if category:
-        where.append(Target.category == category)
-    if status:
-        where.append(Target.status == status)
-    if q:
-        where.append(Target.title.ilike(f"%{q}%"))
-    total = await session.scalar(select(func.count()).select_from(Target).where(*where))
-    rows = await session.scalars(select(Target).where(*where).order_by(Target.code).offset((page - 1) * size).limit(size))
-    return TargetPage(items=[TargetOut.model_validate(t) for t in rows], total=total or 0, page=page, size=size)
+@router.get("/{target_id}/history")
+async def target_history(target_id: str, principal: CurrentPrincipal, session: SessionDep) -> list[HistoryEntry]:
+    """Every change of the target, oldest first: who, when, what changed (before → after), why."""
+    target = await load(session, target_id)
+    principal.require_scope(target.scope)
+    rows = await session.scalars(select(TargetHistory).where(TargetHistory.target_id == target_id)
+                                 .order_by(TargetHistory.id))
+    return [HistoryEntry.model_validate(h) for h in rows]
 
 
 @router.post("/{target_id}/{action}")
-async def transition(target_id: str, action: str, body: TransitionIn, principal: TargetOffice,
+async def transition(target_id: str, action: str, body: TransitionIn, principal: CurrentPrincipal,
                      session: SessionDep) -> TargetOut:
-    """Move a target through its lifecycle: submit, approve, reject or publish."""
+    """Move a target through its lifecycle: submit (target office or the lead unit), approve, reject or
+    publish (target office only)."""
     if action not in ("submit", "approve", "reject", "publish"):
         raise NotFound(f"未知操作 {action}", code="unknown_action")
     async with session.begin():
-        target = await _load(session, target_id, for_update=True)
+        target = await load(session, target_id, for_update=True)
         principal.require_scope(target.scope)
+        _may(principal, action, target)
         before = target.status
         try:
             target.status = next_status(TargetStatus(before), action)
@@ -109,6 +129,8 @@ async def transition(target_id: str, action: str, body: TransitionIn, principal:
             raise Conflict(str(exc), code="transition_refused") from None
         session.add(TargetTransition(target_id=target.id, action=action, from_status=before, to_status=target.status,
                                      actor=principal.user, comment=body.comment))
+        session.add(history(target, action, principal.user, reason=body.comment,
+                            changes=[{"field": "status", "before": before, "after": target.status}]))
         if target.status == TargetStatus.PUBLISHED:
             target.event_seq += 1
             await record_event(session, published_event(target))
@@ -117,7 +139,16 @@ async def transition(target_id: str, action: str, body: TransitionIn, principal:
     return TargetOut.model_validate(target)
 
 
-async def _load(session, target_id: str, for_update: bool = False) -> Target:
+def _may(principal, action: str, target: Target) -> None:
+    if principal.has(Role.TARGET_OFFICE):
+        return
+    if action == "submit" and principal.has(Role.UNIT_REPORTER):
+        principal.require_unit(target.lead_unit)
+        return
+    raise Forbidden("只有目标办可以审核、退回和发布目标", code="role_forbidden")
+
+
+async def load(session, target_id: str, for_update: bool = False) -> Target:
     stmt = select(Target).where(Target.id == target_id)
     if for_update:
         stmt = stmt.with_for_update()
