@@ -9,3 +9,5 @@ class AssessmentSettings(ServiceSettings):
     service_name: str = "assessment"
     http_port: int = 8104
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/bihuan_assessment"
+    # Names this worker in run_groups (which worker wrote which group); defaults to host:pid.
+    worker_name: str = ""

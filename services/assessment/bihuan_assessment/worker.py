@@ -1,12 +1,14 @@
-"""Assessment's worker: keeps the facts scores are computed from. Run more copies in assessment season."""
-from bihuan_assessment.events.facts import HANDLERS
+"""Assessment's worker: keeps the facts scores are computed from, and takes recomputation jobs from the work queue.
+Run more copies in assessment season: jobs are shared among them (competing consumers, one job at a time each)."""
+from bihuan_assessment.events import facts, inputs, jobs
 from bihuan_assessment.settings import AssessmentSettings
 from bihuan_shared.logging import configure_logging
 from bihuan_shared.worker import ConsumerSpec, WorkerRuntime, run_forever
 
 
 def runtime(settings: AssessmentSettings) -> WorkerRuntime:
-    return WorkerRuntime(settings, consumers=[ConsumerSpec("facts", HANDLERS)])
+    return WorkerRuntime(settings, consumers=[ConsumerSpec("facts", {**facts.HANDLERS, **inputs.HANDLERS}),
+                                              ConsumerSpec("jobs", jobs.HANDLERS, prefetch=1)])
 
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
-from bihuan_assessment.api import completion
+from bihuan_assessment.api import assessments, completion, entries, evaluations, publication, reports, schemes
 
-routers = [completion.router]
+routers = [completion.router, schemes.router, evaluations.router, entries.router, assessments.router,
+           publication.router, reports.router]

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from bihuan_assessment.store.models import MilestoneFact, TargetFact
 from bihuan_shared.bus.consumer import HandlerContext
-from bihuan_shared.contracts.execution import MilestoneCompleted, MilestoneOverdue
+from bihuan_shared.contracts.execution import LagExplained, MilestoneCompleted, MilestoneOverdue
 from bihuan_shared.contracts.planning import TargetAdjusted, TargetCancelled, TargetPublished, TargetSnapshot
 
 
@@ -12,7 +12,7 @@ async def on_target_published(ctx: HandlerContext, event: TargetPublished) -> No
 
 
 async def on_target_adjusted(ctx: HandlerContext, event: TargetAdjusted) -> None:
-    await _apply_snapshot(ctx, event)
+    await _apply_snapshot(ctx, event, adjusted=True)
 
 
 async def on_target_cancelled(ctx: HandlerContext, event: TargetCancelled) -> None:
@@ -21,7 +21,7 @@ async def on_target_cancelled(ctx: HandlerContext, event: TargetCancelled) -> No
         fact.cancelled, fact.event_seq = True, ctx.envelope.sequence
 
 
-async def _apply_snapshot(ctx: HandlerContext, event: TargetSnapshot) -> None:
+async def _apply_snapshot(ctx: HandlerContext, event: TargetSnapshot, adjusted: bool = False) -> None:
     fact = await ctx.session.scalar(select(TargetFact).where(TargetFact.id == event.target_id).with_for_update())
     if fact is not None and ctx.envelope.sequence <= fact.event_seq:
         return
@@ -32,6 +32,9 @@ async def _apply_snapshot(ctx: HandlerContext, event: TargetSnapshot) -> None:
     fact.year, fact.category, fact.lead_unit, fact.weight, fact.version = (
         event.year, event.category, event.lead_unit, event.weight, event.version)
     fact.responsible_units = list(event.responsible_units)
+    # An approved adjustment (动态调整) is an objective reason the lag rules may excuse.
+    fact.code, fact.title, fact.event_id = event.code, event.title, str(ctx.envelope.event_id)
+    fact.adjusted = adjusted or bool(fact.adjusted)
     for snap in event.milestones:
         m = await ctx.session.get(MilestoneFact, snap.milestone_id)
         if m is None:
@@ -54,13 +57,23 @@ async def _milestone(ctx: HandlerContext, milestone_id: str) -> MilestoneFact | 
 async def on_milestone_completed(ctx: HandlerContext, event: MilestoneCompleted) -> None:
     m = await _milestone(ctx, event.milestone_id)
     if m is not None:
-        m.completed_on, m.timeliness = event.completed_on, event.timeliness
+        m.completed_on, m.timeliness, m.exec_event_id = event.completed_on, event.timeliness, str(ctx.envelope.event_id)
 
 
 async def on_milestone_overdue(ctx: HandlerContext, event: MilestoneOverdue) -> None:
     m = await _milestone(ctx, event.milestone_id)
     if m is not None:
         m.overdue = True
+        m.exec_event_id = m.exec_event_id if m.completed_on else str(ctx.envelope.event_id)
+
+
+async def on_lag_explained(ctx: HandlerContext, event: LagExplained) -> None:
+    """The latest explanation of a milestone's lag decides whether the lag rules excuse it (objective reason)."""
+    m = await ctx.session.get(MilestoneFact, event.milestone_id, with_for_update=True)
+    if m is None:
+        raise LookupError(f"milestone {event.milestone_id} not known yet")  # planning's event still on its way
+    if m.lag_at is None or event.explained_at >= m.lag_at:
+        m.lag_kind, m.lag_at, m.lag_event_id = event.reason_kind, event.explained_at, str(ctx.envelope.event_id)
 
 
 HANDLERS = {
@@ -69,4 +82,5 @@ HANDLERS = {
     "planning.target.cancelled": on_target_cancelled,
     "execution.milestone.completed": on_milestone_completed,
     "execution.milestone.overdue": on_milestone_overdue,
+    "execution.lag.explained": on_lag_explained,
 }

@@ -1,0 +1,41 @@
+"""Excel report of an assessment's results: the ranking sheet per group and every scorecard line with its basis."""
+import io
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from bihuan_assessment.api.assessments import results_run
+from bihuan_assessment.api.deps import AssessorOrOffice, get_assessment
+from bihuan_assessment.store.models import Scorecard
+from bihuan_shared.web.deps import SessionDep
+
+router = APIRouter(prefix="/assessments", tags=["reports"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/{assessment_id}/report.xlsx")
+async def excel_report(assessment_id: int, principal: AssessorOrOffice, session: SessionDep) -> Response:
+    """Results as an Excel workbook: 排名 (ranking) and 明细 (every point with rule and sources)."""
+    a = await get_assessment(session, assessment_id, principal)
+    run_no = await results_run(session, a)
+    cards = (await session.scalars(select(Scorecard).where(Scorecard.assessment_id == a.id, Scorecard.run_no == run_no)
+                                   .order_by(Scorecard.group_key, Scorecard.rank, Scorecard.unit))).all()
+    book = Workbook()
+    ranking = book.active
+    ranking.title = "排名"
+    ranking.append(["考核组", "排名", "单位代码", "单位名称", "总分", "等次", "一票否决", "末位", "达标"])
+    for c in cards:
+        ranking.append([c.group_key, c.rank, c.unit, c.card["name"], c.total, c.grade, "是" if c.vetoed else "",
+                        "是" if c.bottom else "", {True: "达标", False: "未达标"}.get(c.passed, "")])
+    detail = book.create_sheet("明细")
+    detail.append(["单位代码", "组成部分", "规则", "得分", "说明", "来源"])
+    for c in cards:
+        for line in c.card["lines"]:
+            detail.append([c.unit, line["component"], line["rule"], line["points"], line["text"],
+                           ", ".join(line["sources"])])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    name = f"assessment-{a.scope}-{a.year}-run{run_no}.xlsx"
+    return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})

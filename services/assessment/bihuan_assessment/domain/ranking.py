@@ -1,0 +1,66 @@
+"""Ranking within a group, grades with quotas, bottom-rank flags (末位) and the accountability the rules call for."""
+import math
+
+from bihuan_assessment.domain.card import Card
+from bihuan_assessment.domain.rules import Group
+
+
+def _key(card: Card) -> tuple:
+    # Vetoed units rank below the rest; in pass/fail mode failed units rank below those that passed.
+    return (not card.vetoed, card.passed is not False, card.total)
+
+
+def grade_and_rank(group: Group, cards: list[Card]) -> None:
+    ordered = sorted(cards, key=lambda c: (_key(c), _neg(c.unit)), reverse=True)
+    for i, card in enumerate(ordered):
+        same = i > 0 and _key(ordered[i - 1]) == _key(card)
+        card.rank = ordered[i - 1].rank if same else i + 1
+    _grade(group, ordered)
+    n = len(ordered)
+    for card in ordered:
+        card.bottom = group.bottom_count > 0 and card.rank > n - group.bottom_count
+    for card in ordered:
+        card.proposals = _proposals(group, card)
+
+
+def _neg(code: str) -> tuple:
+    return tuple(-ord(ch) for ch in code)  # ties listed by unit code, ascending
+
+
+def _grade(group: Group, ordered: list[Card]) -> None:
+    if group.mode == "pass_fail":
+        for card in ordered:
+            card.grade = group.pass_grade if card.passed else group.fail_grade
+        return
+    n, used = len(ordered), {g.name: 0 for g in group.grades}
+    lowest = group.grades[-1]
+    for card in ordered:
+        card.grade = lowest.name
+        if card.vetoed:
+            continue
+        for g in group.grades:
+            limit = math.floor(g.quota * n + 1e-9) if g.quota is not None else n
+            if card.total >= g.min_score and used[g.name] < limit:
+                card.grade = g.name
+                used[g.name] += 1
+                break
+
+
+def _proposals(group: Group, card: Card) -> list[dict]:
+    found = []
+    for r in group.accountability:
+        basis = None
+        if r.kind == "veto" and card.vetoed:
+            basis = "一票否决: " + "；".join(line.text for line in card.lines if line.component == "veto")
+        elif r.kind == "red_targets" and len(card.red_targets) > r.above:
+            basis = f"红灯目标{len(card.red_targets)}个，超过{r.above}个"
+        elif r.kind == "grade" and card.grade == r.grade:
+            basis = f"考核等次为{card.grade}"
+        elif r.kind == "bottom" and card.bottom:
+            basis = f"组内排名第{card.rank}位，末位"
+        elif r.kind == "fail" and card.passed is False:
+            basis = "未达标: " + "；".join(line.text for line in card.lines
+                                          if line.component == "pass_fail" and line.points == 0)
+        if basis:
+            found.append({"rule": r.kind, "measure": r.measure, "basis": basis, "target_ids": card.red_targets})
+    return found

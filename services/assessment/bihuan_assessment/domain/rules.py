@@ -1,0 +1,152 @@
+"""The rules of a scheme (考核办法), validated: groups, components with weights, scoring mode, veto and bonus / penalty
+items with caps, lag rules, grades with quotas, bottom-rank flags and accountability rules.
+
+Pure data; the engine in scoring.py reads it. Every error names its field so a scheme author can fix it."""
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+EvaluationKind = Literal["leader", "department", "third_party", "cooperation"]
+
+
+class MilestonePoints(BaseModel):
+    """Points (0..100) a milestone earns by how it was done; pending milestones do not count yet."""
+    early: float = Field(100, ge=0, le=120)
+    on_time: float = Field(100, ge=0, le=120)
+    late: float = Field(60, ge=0, le=120)
+    missed: float = Field(0, ge=0, le=120)
+
+
+class LagRules(BaseModel):
+    """Lags with objective reasons are not penalised: an objective lag explanation, or an approved adjustment."""
+    excuse_objective: bool = True
+    excuse_adjusted: bool = True
+    missed_penalty: float = Field(0, ge=0, description="points deducted per missed milestone")
+    penalty_cap: float | None = Field(None, ge=0)
+    joint: bool = True  # 条块连坐: the penalty reaches the lead unit and every responsible unit
+
+
+class Indicator(BaseModel):
+    """An objective indicator: a metric (or a ratio of two) scored as a rate or relative to the group's best;
+    optionally its growth over the previous year is scored too (Qingdao: totals and growth rates)."""
+    key: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1)
+    metric: str | None = None
+    ratio: tuple[str, str] | None = None  # numerator, denominator (e.g. fiscal_revenue / gdp)
+    source: str = "statistics"
+    period_kind: Literal["month", "quarter", "year"] = "year"
+    scoring: Literal["rate", "relative"] = "relative"
+    direction: Literal["up", "down"] = "up"
+    weight: float = Field(1, ge=0)
+    growth_weight: float = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def one_value(self) -> "Indicator":
+        if (self.metric is None) == (self.ratio is None):
+            raise ValueError(f"指标 {self.key}: metric 与 ratio 必须且只能填写一个")
+        if self.weight + self.growth_weight <= 0:
+            raise ValueError(f"指标 {self.key}: weight 与 growth_weight 不能都为 0")
+        return self
+
+
+class Component(BaseModel):
+    """A weighted part of the score (Baoshan's leader evaluation 35, Xuhui's target completion 40 ...), scored 0..100
+    and worth weight × score / 100 points."""
+    key: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1)
+    kind: Literal["target_completion", "evaluation", "indicators"]
+    weight: float = Field(gt=0)
+    evaluation_kind: EvaluationKind | None = None
+    categories: list[str] | None = None  # target categories counted; None = all
+    milestone_points: MilestonePoints = MilestonePoints()
+    indicators: list[Indicator] = []
+
+    @model_validator(mode="after")
+    def consistent(self) -> "Component":
+        if self.kind == "evaluation" and self.evaluation_kind is None:
+            raise ValueError(f"组成部分 {self.key}: 评价类必须填写 evaluation_kind")
+        if self.kind == "indicators" and not self.indicators:
+            raise ValueError(f"组成部分 {self.key}: 指标类至少需要一个指标")
+        return self
+
+
+class Item(BaseModel):
+    """A bonus (加分), penalty (减分) or veto (一票否决) item. Entries are recorded against units or targets;
+    a veto item may also name targets whose miss triggers it."""
+    key: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1)
+    kind: Literal["bonus", "penalty", "veto"]
+    cap: float | None = Field(None, ge=0)
+    joint: bool = False
+    target_ids: list[str] = []
+
+
+class Grade(BaseModel):
+    name: str = Field(min_length=1, max_length=16)
+    min_score: float = 0
+    quota: float | None = Field(None, gt=0, le=1, description="at most this share of the group")
+
+
+class AccountabilityRule(BaseModel):
+    kind: Literal["veto", "red_targets", "grade", "bottom", "fail"]
+    above: int = Field(0, ge=0)  # red_targets: more than this many red targets
+    grade: str | None = None
+    measure: str = "约谈"
+
+
+class Group(BaseModel):
+    """考核组: units compared only with each other, with their own components and weights."""
+    key: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1)
+    unit_groups: list[str] = []  # planning's assessment_group values that belong here
+    units: list[str] = []  # or units named one by one
+    mode: Literal["weighted", "pass_fail"] = "weighted"
+    late_is_met: bool = True  # pass_fail: a milestone done late still meets the target
+    components: list[Component] = []
+    items: list[Item] = []
+    lag: LagRules = LagRules()
+    grades: list[Grade] = [Grade(name="优秀", min_score=90, quota=0.2), Grade(name="良好", min_score=80),
+                           Grade(name="合格", min_score=60), Grade(name="不合格")]
+    pass_grade: str = "达标"
+    fail_grade: str = "不达标"
+    bottom_count: int = Field(0, ge=0)
+    accountability: list[AccountabilityRule] = []
+
+    @model_validator(mode="after")
+    def consistent(self) -> "Group":
+        if not self.unit_groups and not self.units:
+            raise ValueError(f"考核组 {self.key}: unit_groups 或 units 至少填写一项")
+        if self.mode == "weighted" and not self.components:
+            raise ValueError(f"考核组 {self.key}: 计分制至少需要一个组成部分")
+        _unique(f"考核组 {self.key} 的组成部分", [c.key for c in self.components])
+        _unique(f"考核组 {self.key} 的加减分项", [i.key for i in self.items])
+        _unique(f"考核组 {self.key} 的等次", [g.name for g in self.grades])
+        if not self.grades:
+            raise ValueError(f"考核组 {self.key}: 至少需要一个等次")
+        return self
+
+    def item(self, key: str) -> Item | None:
+        return next((i for i in self.items if i.key == key), None)
+
+
+class SchemeRules(BaseModel):
+    groups: list[Group] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def unique_groups(self) -> "SchemeRules":
+        _unique("考核组", [g.key for g in self.groups])
+        return self
+
+    def group(self, key: str) -> Group | None:
+        return next((g for g in self.groups if g.key == key), None)
+
+    def group_of(self, unit_code: str, assessment_group: str | None) -> Group | None:
+        """Units named one by one win over membership by planning's assessment group."""
+        named = next((g for g in self.groups if unit_code in g.units), None)
+        return named or next((g for g in self.groups if assessment_group in g.unit_groups), None)
+
+
+def _unique(what: str, keys: list[str]) -> None:
+    seen = {k for k in keys if keys.count(k) > 1}
+    if seen:
+        raise ValueError(f"{what}重复: {', '.join(sorted(seen))}")
