@@ -10,7 +10,9 @@ import time
 import httpx
 
 from bihuan_local.catalog import SERVICES
-from bihuan_local.processes import Child, start, stop_all
+from bihuan_local.console_build import ensure_console_built
+from bihuan_local.console_server import claim_console_port, console_port
+from bihuan_local.processes import Child, start, start_console, stop_all
 from bihuan_local.provision import provision_databases, provision_vhost
 
 log = logging.getLogger("bihuan.launcher")
@@ -34,7 +36,8 @@ async def wait_ready(timeout: float = 90.0) -> float:
 
 
 def banner(ready_after: float) -> str:
-    lines = ["", "=" * 78, f" 闭环 Bihuan is up (all four services ready in {ready_after:.1f}s)", ""]
+    lines = ["", "=" * 78, f" 闭环 Bihuan is up (all four services ready in {ready_after:.1f}s)", "",
+             f"   控制台 console  http://127.0.0.1:{console_port()}/   (开发登录：选择角色与单位即可进入)", ""]
     for svc in SERVICES:
         lines.append(f"   {svc.name:<12} {svc.base_url()}/docs    (readyz: {svc.base_url()}/readyz)")
     lines += ["", " A development token (roles: target_office unit_reporter leader supervisor assessor third_party feed):",
@@ -51,7 +54,9 @@ async def main(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     provision_vhost()
     await provision_databases()
+    console = args.console and await asyncio.to_thread(ensure_console_built)
     children: list[Child] = []
+    background: list[asyncio.Task] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -60,6 +65,11 @@ async def main(args: argparse.Namespace) -> int:
         for i, svc in enumerate(SERVICES):
             children += await start(svc, i, json_logs=args.json_logs,
                                     workers=args.assessment_workers if svc.name == "assessment" else 1)
+        if args.console:
+            claim_console_port()
+            children += await start_console(len(SERVICES))
+            if not console:
+                log.warning("控制台未构建，网页地址只显示构建提示；接口不受影响")
         await wait_ready()
         print(banner(time.monotonic() - t0), flush=True)
         if args.demo:
@@ -68,6 +78,10 @@ async def main(args: argparse.Namespace) -> int:
             await run_demo()
         if args.exit_after_demo:
             return 0
+        if args.demo:
+            from bihuan_local.demo_feeds import stream_feeds
+
+            background.append(asyncio.create_task(stream_feeds()))  # 12345 and window ratings keep flowing
         watchers = [asyncio.create_task(c.process.wait()) for c in children]
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait([stopper, *watchers], return_when=asyncio.FIRST_COMPLETED)
@@ -77,6 +91,8 @@ async def main(args: argparse.Namespace) -> int:
             return 1
         return 0
     finally:
+        for task in background:
+            task.cancel()
         log.info("stopping %d processes", len(children))
         await stop_all(children)
         log.info("all processes stopped")
@@ -88,6 +104,7 @@ def cli() -> None:
     parser.add_argument("--exit-after-demo", action="store_true", help="stop once the demo has run (smoke test)")
     parser.add_argument("--json-logs", action="store_true", help="JSON logs as in production")
     parser.add_argument("--assessment-workers", type=int, default=1)
+    parser.add_argument("--no-console", dest="console", action="store_false", help="do not build/serve the console")
     sys.exit(asyncio.run(main(parser.parse_args())))
 
 

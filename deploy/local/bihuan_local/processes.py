@@ -41,6 +41,16 @@ async def start(svc: Service, index: int, json_logs: bool, workers: int = 1) -> 
     return children
 
 
+async def start_console(index: int) -> list[Child]:
+    """The console's web server (static app + reverse proxy + dev login) as one more child."""
+    color = COLORS[index % len(COLORS)] if sys.stdout.isatty() else ""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bihuan_local.console_server", env=dict(os.environ), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT, start_new_session=True)
+    asyncio.create_task(_pump("console", proc, color))
+    return [Child("console", proc)]
+
+
 async def _pump(label: str, proc: asyncio.subprocess.Process, color: str) -> None:
     assert proc.stdout is not None
     prefix = f"{color}{label:<20}{RESET if color else ''}| "
