@@ -67,8 +67,8 @@ class Roles:
     def __init__(self, settings, scope):
         self.settings, self.scope = settings, scope
 
-    def __call__(self, role: str, unit: str | None = None, scope: str | None = None) -> dict:
-        return bearer(self.settings, role, unit, scope or self.scope)
+    def __call__(self, role: str, unit: str | None = None, scope: str | None = None, user: str | None = None) -> dict:
+        return bearer(self.settings, role, unit, scope or self.scope, user=user)
 
 
 @pytest_asyncio.fixture

@@ -3,7 +3,7 @@ an area; text search on titles; paginated."""
 from typing import Literal
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, or_, select
+from sqlalchemy import any_, func, or_, select
 
 from bihuan_planning.api.schemas import TargetOut, TargetPage
 from bihuan_planning.store.models import Target
@@ -41,8 +41,8 @@ async def list_targets(
 
 
 def _unit_filter(unit: str, role: str):
-    by_role = {"lead": Target.lead_unit == unit, "responsible": Target.responsible_units.any(unit),
-               "cooperating": Target.cooperating_units.any(unit)}
+    by_role = {"lead": Target.lead_unit == unit, "responsible": unit == any_(Target.responsible_units),
+               "cooperating": unit == any_(Target.cooperating_units)}
     return by_role[role] if role in by_role else or_(*by_role.values())
 
 
