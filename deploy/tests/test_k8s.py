@@ -1,0 +1,185 @@
+"""deploy/k8s: the base and the city overlay render with kustomize, every built-in object validates against the
+Kubernetes schemas (kubernetes-validate, offline), and the wiring is right: probes, ports, images, settings, scaling."""
+import kubernetes_validate
+import pytest
+import yaml
+
+from deploy_support import IMAGE_TAG, K8S, SERVICES, by_kind, declared_queues
+
+K8S_VERSION = "1.30.0"
+CRD_KINDS = {"ScaledObject", "TriggerAuthentication"}  # KEDA's; not in the bundled schemas, checked below by hand
+
+
+def test_every_manifest_file_parses():
+    files = sorted(K8S.rglob("*.yaml"))
+    assert len(files) >= 8
+    for path in files:
+        docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
+        assert docs, f"{path} is empty"
+        for doc in docs:
+            assert isinstance(doc, dict) and ("kind" in doc or "$patch" in doc), path
+
+
+@pytest.mark.parametrize("variant", ["base_objects", "city_objects"])
+def test_built_in_objects_validate_against_kubernetes_schemas(variant, request):
+    objects = request.getfixturevalue(variant)
+    checked = 0
+    for obj in objects:
+        if obj["kind"] in CRD_KINDS:
+            continue
+        kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+        checked += 1
+    assert checked >= 12
+
+
+def test_schema_validation_catches_a_wrong_manifest():
+    """Negative control: a probe port given as a number in a string is rejected."""
+    bad = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"},
+           "spec": {"ports": [{"port": "8101"}], "selector": {"a": "b"}}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(bad, K8S_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("variant", ["base_objects", "city_objects"])
+def test_each_api_has_deployment_service_and_probes_on_its_port(variant, request):
+    objects = request.getfixturevalue(variant)
+    deployments, services = by_kind(objects, "Deployment"), by_kind(objects, "Service")
+    for s in SERVICES:
+        pod = deployments[f"{s.name}-api"]["spec"]["template"]
+        (api,) = pod["spec"]["containers"]
+        ports = {p["name"]: p["containerPort"] for p in api["ports"]}
+        assert ports == {"http": s.port}
+        assert api["command"][api["command"].index("--port") + 1] == str(s.port)
+        for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz"), ("startupProbe", "/healthz")):
+            get = api[probe]["httpGet"]
+            assert get["path"] == path and ports.get(get["port"], get["port"]) == s.port, (s.name, probe)
+        service = services[f"{s.name}-api"]
+        assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
+        (port,) = service["spec"]["ports"]
+        assert port["port"] == s.port and ports.get(port["targetPort"], port["targetPort"]) == s.port
+        assert pod["metadata"]["annotations"]["prometheus.io/path"] == "/metrics"
+
+
+@pytest.mark.parametrize("variant", ["base_objects", "city_objects"])
+def test_workers_run_the_worker_and_every_pod_migrates_first(variant, request):
+    deployments = by_kind(request.getfixturevalue(variant), "Deployment")
+    for s in SERVICES:
+        worker = deployments[f"{s.name}-worker"]["spec"]["template"]["spec"]
+        assert worker["containers"][0]["command"] == ["python", "-m", f"bihuan_{s.name}.worker"]
+        for role in ("api", "worker"):
+            (init,) = deployments[f"{s.name}-{role}"]["spec"]["template"]["spec"]["initContainers"]
+            assert init["command"][:4] == ["python", "-m", "bihuan_shared.migrate", s.name]
+
+
+@pytest.mark.parametrize("variant", ["base_objects", "city_objects"])
+def test_every_container_is_bounded_and_unprivileged(variant, request):
+    for name, deployment in by_kind(request.getfixturevalue(variant), "Deployment").items():
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        for container in pod["containers"] + pod.get("initContainers", []):
+            resources = container["resources"]
+            assert {"cpu", "memory"} <= resources["requests"].keys() and {"cpu", "memory"} <= resources["limits"].keys()
+            assert container["securityContext"]["allowPrivilegeEscalation"] is False, name
+
+
+def _images(objects: list[dict]) -> dict[str, set[str]]:
+    images: dict[str, set[str]] = {}
+    for name, deployment in by_kind(objects, "Deployment").items():
+        pod = deployment["spec"]["template"]["spec"]
+        images[name] = {c["image"] for c in pod["containers"] + pod.get("initContainers", [])}
+    return images
+
+
+def test_image_names_match_the_services_in_base_overlay_and_compose(base_objects, city_objects, compose_config):
+    base, city = _images(base_objects), _images(city_objects)
+    assert base.keys() == city.keys() == {f"{s.name}-{r}" for s in SERVICES for r in ("api", "worker")}
+    registries = set()
+    for s in SERVICES:
+        compose_image = compose_config["services"][f"{s.name}-api"]["image"]
+        for role in ("api", "worker"):
+            assert base[f"{s.name}-{role}"] == {compose_image} == {f"{s.image}:{IMAGE_TAG}"}
+            (city_image,) = city[f"{s.name}-{role}"]
+            assert city_image.endswith(f"/{s.image}:{IMAGE_TAG}")
+            registries.add(city_image.removesuffix(f"/{s.image}:{IMAGE_TAG}"))
+    assert len(registries) == 1, f"the overlay pulls from several registries: {registries}"
+
+
+def _env_refs(objects: list[dict]) -> set[tuple[str, str]]:
+    refs = set()
+    for deployment in by_kind(objects, "Deployment").values():
+        pod = deployment["spec"]["template"]["spec"]
+        for container in pod["containers"] + pod.get("initContainers", []):
+            for source in container.get("envFrom", []):
+                kind = "ConfigMap" if "configMapRef" in source else "Secret"
+                refs.add((kind, (source.get("configMapRef") or source.get("secretRef"))["name"]))
+    return refs
+
+
+def test_base_settings_exist_and_name_real_settings_fields(base_objects):
+    for kind, name in _env_refs(base_objects):
+        assert name in by_kind(base_objects, kind), f"{kind} {name} is referenced but not in the base"
+    for kind in ("ConfigMap", "Secret"):
+        for name, obj in by_kind(base_objects, kind).items():
+            svc = next(s for s in SERVICES if f"-{s.name}-" in name)
+            keys = (obj.get("data") or {}).keys()
+            assert keys and all(k.startswith(svc.env_prefix) for k in keys), name
+            unknown = {k for k in keys if k[len(svc.env_prefix):].lower() not in svc.settings_fields}
+            assert not unknown, f"{name}: keys that no setting reads: {unknown}"
+
+
+def test_city_ships_no_development_secret_and_merges_its_settings(city_objects):
+    assert not by_kind(city_objects, "Secret"), "the city overlay must not ship the base's development credentials"
+    assert {n for k, n in _env_refs(city_objects) if k == "Secret"} == {f"bihuan-{s.name}-secrets" for s in SERVICES}
+    for s in SERVICES:
+        (config,) = [c for n, c in by_kind(city_objects, "ConfigMap").items() if n.startswith(f"bihuan-{s.name}-")]
+        assert config["data"][f"{s.env_prefix}HTTP_PORT"] == str(s.port)  # kept from the base
+        assert config["data"][f"{s.env_prefix}JWT_ALGORITHM"] == "RS256"  # merged from the overlay
+    assert all(o["metadata"].get("namespace") == "bihuan" for o in city_objects if o["kind"] != "Namespace")
+
+
+def test_city_runs_more_copies_than_the_base(base_objects, city_objects):
+    base, city = by_kind(base_objects, "Deployment"), by_kind(city_objects, "Deployment")
+    for name, deployment in base.items():
+        if "replicas" in deployment["spec"]:
+            assert city[name]["spec"]["replicas"] > deployment["spec"]["replicas"], name
+    b_hpa, c_hpa = by_kind(base_objects, "HorizontalPodAutoscaler"), by_kind(city_objects, "HorizontalPodAutoscaler")
+    assert c_hpa["assessment-api"]["spec"]["maxReplicas"] > b_hpa["assessment-api"]["spec"]["maxReplicas"]
+    b_so, c_so = by_kind(base_objects, "ScaledObject"), by_kind(city_objects, "ScaledObject")
+    assert c_so["assessment-worker"]["spec"]["maxReplicaCount"] > b_so["assessment-worker"]["spec"]["maxReplicaCount"]
+    for pdb in by_kind(city_objects, "PodDisruptionBudget").values():
+        target = city[pdb["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]]
+        floor = target["spec"].get("replicas") or c_hpa[target["metadata"]["name"]]["spec"]["minReplicas"]
+        assert pdb["spec"]["minAvailable"] < floor, "a PodDisruptionBudget must leave room for a drain"
+
+
+@pytest.mark.parametrize("variant", ["base_objects", "city_objects"])
+def test_assessment_api_autoscales_on_cpu(variant, request):
+    objects = request.getfixturevalue(variant)
+    hpa = by_kind(objects, "HorizontalPodAutoscaler")["assessment-api"]["spec"]
+    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "assessment-api"}
+    assert "replicas" not in by_kind(objects, "Deployment")["assessment-api"]["spec"], "the HPA owns the replicas"
+    assert 1 <= hpa["minReplicas"] < hpa["maxReplicas"]
+    assert hpa["metrics"][0]["resource"]["name"] == "cpu"
+
+
+@pytest.mark.parametrize("variant", ["base_objects", "city_objects"])
+def test_keda_scales_assessment_workers_on_queues_the_code_declares(variant, request):
+    objects = request.getfixturevalue(variant)
+    scaled = by_kind(objects, "ScaledObject")["assessment-worker"]
+    assert scaled["apiVersion"] == "keda.sh/v1alpha1"
+    spec = scaled["spec"]
+    assert spec["scaleTargetRef"]["name"] == "assessment-worker"
+    assert "replicas" not in by_kind(objects, "Deployment")["assessment-worker"]["spec"], "KEDA owns the replicas"
+    assert 0 <= spec["minReplicaCount"] < spec["maxReplicaCount"]
+    queues = declared_queues()
+    watched = set()
+    for trigger in spec["triggers"]:
+        assert trigger["type"] == "rabbitmq"
+        meta = trigger["metadata"]
+        assert meta["mode"] == "QueueLength" and int(meta["value"]) > 0 and meta["protocol"] == "amqp"
+        assert meta["queueName"] in queues, f"KEDA watches {meta['queueName']}, the workers declare {sorted(queues)}"
+        watched.add(meta["queueName"])
+        auth = by_kind(objects, "TriggerAuthentication")[trigger["authenticationRef"]["name"]]["spec"]
+        (host,) = [r for r in auth["secretTargetRef"] if r["parameter"] == "host"]
+        assert host["key"] == "BIHUAN_ASSESSMENT_AMQP_URL" and host["name"] == "bihuan-assessment-secrets"
+    assert "assessment.jobs" in watched, "the assessment job queue is what assessment season fills"
