@@ -9,3 +9,18 @@ class SupervisionSettings(ServiceSettings):
     service_name: str = "supervision"
     http_port: int = 8103
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/bihuan_supervision"
+
+    # Feeds: limits a client hits with a clear 413 / 422, not a timeout.
+    feed_max_records: int = 50_000
+    feed_max_body_bytes: int = 64 * 1024 * 1024
+    feed_max_file_bytes: int = 512 * 1024 * 1024
+    feed_file_chunk: int = 10_000
+    # The queue the 12345 hotline center publishes raw work orders to (default exchange, routing key = queue name).
+    hotline_queue: str = "supervision.hotline_feed"
+    hotline_scope: str = "demo"          # the district the hotline center's queue feeds
+    hotline_prefetch: int = 5000
+    hotline_batch: int = 5000
+    hotline_batch_wait_ms: int = 50
+    # Clock: how often the worker looks for due-soon milestones, overdue orders, spikes and late metric data.
+    clock_seconds: float = 30.0
+    webhook_timeout_seconds: float = 3.0

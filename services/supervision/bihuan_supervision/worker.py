@@ -1,4 +1,6 @@
-"""Supervision's worker: builds its read model of every target and milestone from planning's and execution's events."""
+"""Supervision's worker: the read model of targets and milestones from planning's and execution's events, the
+12345 hotline queue, and the clock (due-soon warnings, overdue orders, late metric data)."""
+from bihuan_supervision.events.hotline_feed import hotline_feed_task
 from bihuan_supervision.events.read_model import HANDLERS
 from bihuan_supervision.settings import SupervisionSettings
 from bihuan_shared.logging import configure_logging
@@ -6,7 +8,8 @@ from bihuan_shared.worker import ConsumerSpec, WorkerRuntime, run_forever
 
 
 def runtime(settings: SupervisionSettings) -> WorkerRuntime:
-    return WorkerRuntime(settings, consumers=[ConsumerSpec("read_model", HANDLERS)])
+    return WorkerRuntime(settings, consumers=[ConsumerSpec("read_model", HANDLERS)],
+                         background=[hotline_feed_task()])
 
 
 if __name__ == "__main__":

@@ -1,3 +1,3 @@
-from bihuan_supervision.api import targets
+from bihuan_supervision.api import feeds, hotline, targets
 
-routers = [targets.router]
+routers = [targets.router, feeds.router, hotline.router]

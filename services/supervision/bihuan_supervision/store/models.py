@@ -14,6 +14,11 @@ class Base(DeclarativeBase):
 METADATA = [Base.metadata, KIT_METADATA]
 
 
+def load_all_tables() -> None:
+    """Import every table module so Base.metadata is complete (migrations, tests)."""
+    from bihuan_supervision.store import feed_tables, metric_tables, order_tables, warning_tables  # noqa: F401
+
+
 class TargetView(Base):
     __tablename__ = "target_views"
 
@@ -28,6 +33,9 @@ class TargetView(Base):
     version: Mapped[int] = mapped_column(Integer)
     event_seq: Mapped[int] = mapped_column(Integer)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For the trajectory warning (added in 0002; null for targets seen before).
+    indicator_kind: Mapped[str | None] = mapped_column(String(16))
+    direction: Mapped[str | None] = mapped_column(String(4))
 
     milestones: Mapped[list["MilestoneView"]] = relationship(order_by="MilestoneView.seq", lazy="selectin")
 

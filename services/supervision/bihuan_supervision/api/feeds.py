@@ -1,0 +1,73 @@
+"""Feed endpoints: a batch of records from the hotline / service-window / three-center machine identity, and file
+import (CSV, JSON lines, Excel) for backfill. Bad records are answered by index, field and reason; good ones stay."""
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Depends, Request, UploadFile
+
+from bihuan_shared.auth import Principal, Role, require_roles
+from bihuan_shared.web.errors import Forbidden, Invalid, NotFound, TooLarge
+from bihuan_supervision.api.feed_files import read_records
+from bihuan_supervision.domain.feeds import SOURCES, FeedSource
+from bihuan_supervision.intake import receive
+
+router = APIRouter(prefix="/feeds", tags=["feeds"])
+
+Feeder = Annotated[Principal, Depends(require_roles(Role.FEED))]
+Importer = Annotated[Principal, Depends(require_roles(Role.FEED, Role.SUPERVISOR))]
+
+
+def _source(name: str) -> FeedSource:
+    source = SOURCES.get(name)
+    if source is None:
+        raise NotFound(f"未知的数据源 {name}，可选: {', '.join(SOURCES)}", code="feed_source_unknown")
+    return source
+
+
+def _scope(principal: Principal) -> str:
+    if principal.scope in (None, "*"):
+        raise Forbidden("数据接入身份须限定辖区 (scope)", code="feed_scope_required")
+    return principal.scope
+
+
+@router.post("/{source}/records")
+async def post_records(source: str, request: Request, principal: Feeder) -> dict:
+    """A batch of records (JSON array, or {"records": [...]}); answers counts and every rejected record."""
+    feed, settings = _source(source), request.app.state.settings
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > settings.feed_max_body_bytes:
+        raise TooLarge(f"请求体超过 {settings.feed_max_body_bytes} 字节上限，请分批发送", code="feed_body_too_large")
+    body = await request.body()
+    if len(body) > settings.feed_max_body_bytes:
+        raise TooLarge(f"请求体超过 {settings.feed_max_body_bytes} 字节上限，请分批发送", code="feed_body_too_large")
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise Invalid(f"请求体不是合法 JSON: {exc}", code="feed_body_invalid") from None
+    records = data.get("records") if isinstance(data, dict) else data
+    if not isinstance(records, list):
+        raise Invalid("请求体应为记录数组，或 {\"records\": [...]}", code="feed_body_invalid",
+                      details=[{"field": "records", "message": "应为数组"}])
+    if len(records) > settings.feed_max_records:
+        raise TooLarge(f"单批最多 {settings.feed_max_records} 条记录，本批 {len(records)} 条", code="feed_batch_too_large")
+    outcome = await receive(request.app.state.sessionmaker, feed, _scope(principal), principal, records, "http")
+    return outcome.as_answer()
+
+
+@router.post("/{source}/files")
+async def import_file(source: str, file: UploadFile, request: Request, principal: Importer) -> dict:
+    """Backfill from a file (.csv, .jsonl, .xlsx with a header row); stored in chunks, each chunk idempotent."""
+    feed, settings = _source(source), request.app.state.settings
+    if file.size is not None and file.size > settings.feed_max_file_bytes:
+        raise TooLarge(f"文件超过 {settings.feed_max_file_bytes} 字节上限", code="feed_file_too_large")
+    scope = _scope(principal)
+    total = {"received": 0, "stored": 0, "updated": 0, "unchanged": 0, "rejected": 0, "batches": [], "errors": []}
+    async for first, chunk in read_records(file, settings.feed_file_chunk):
+        outcome = await receive(request.app.state.sessionmaker, feed, scope, principal, chunk, "file",
+                                file_name=file.filename, first_index=first)
+        answer = outcome.as_answer()
+        for key in ("received", "stored", "updated", "unchanged", "rejected"):
+            total[key] += answer[key]
+        total["batches"].append(outcome.batch_id)
+        total["errors"].extend(answer["errors"][: max(0, 1000 - len(total["errors"]))])
+    return total

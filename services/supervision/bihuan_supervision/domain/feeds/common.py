@@ -1,0 +1,153 @@
+"""What every feed source shares: the checks of a field, the metric counters, the shape of an error."""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable
+
+# Beijing time: a record without an offset is local time, and its month and day are local too.
+CST = timezone(timedelta(hours=8))
+
+# One metric contribution vector per record; unit_month_counts keeps one column per counter.
+COUNTERS = ("records", "sign_in_due", "signed_on_time", "closed", "closed_on_time", "resolved", "rated",
+            "satisfied", "repeats", "bad_reviews")
+
+# Every feed table starts with HEAD_COLUMNS (added at ingestion) and ends with METRIC_COLUMNS (generic SQL reads
+# them); a source's parse returns its own columns (key and version first) followed by the metric columns.
+HEAD_COLUMNS = ("scope", "batch_id")
+METRIC_COLUMNS = ("metric_unit", "metric_month", "metric_day", "metric_topic", "contrib")
+
+MAX_ID = 64
+MAX_TEXT = 4000
+MAX_SHORT = 200
+
+
+@dataclass(frozen=True)
+class RecordError:
+    index: int
+    field: str
+    message: str
+
+    def as_detail(self) -> dict:
+        return {"index": self.index, "field": self.field, "message": self.message}
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    name: str            # hotline | service_window | three_centers (also MetricSource of the contract)
+    title: str           # for users
+    table: str
+    key: str             # the source's own id column
+    columns: tuple[str, ...]  # the source's own columns: key, version, then the rest
+    parse: Callable[[dict, "Checker"], tuple | None]
+
+    @property
+    def all_columns(self) -> tuple[str, ...]:
+        return (*HEAD_COLUMNS, *self.columns, *METRIC_COLUMNS)
+
+
+class Checker:
+    """Collects the problems of one record; each getter returns None when the field is bad (and notes why)."""
+
+    __slots__ = ("index", "errors")
+
+    def __init__(self, index: int):
+        self.index = index
+        self.errors: list[RecordError] = []
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.append(RecordError(self.index, field, message))
+
+    def text(self, rec: dict, field: str, *, required: bool = False, max_len: int = MAX_SHORT) -> str | None:
+        value = rec.get(field)
+        if value is None or value == "":
+            if required:
+                self.fail(field, "必填字段缺失")
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)  # CSV / Excel ids may arrive as numbers
+        if not isinstance(value, str):
+            self.fail(field, "应为文本")
+            return None
+        if len(value) > max_len:
+            self.fail(field, f"长度超过 {max_len}")
+            return None
+        return value
+
+    def integer(self, rec: dict, field: str, *, required: bool = False, lo: int = 0, hi: int = 2**31 - 1) -> int | None:
+        value = rec.get(field)
+        if value is None or value == "":
+            if required:
+                self.fail(field, "必填字段缺失")
+            return None
+        if isinstance(value, str):
+            try:
+                value = int(value)
+            except ValueError:
+                self.fail(field, "应为整数")
+                return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.fail(field, "应为整数")
+            return None
+        if not lo <= value <= hi:
+            self.fail(field, f"应在 {lo} 到 {hi} 之间")
+            return None
+        return value
+
+    def moment(self, rec: dict, field: str, *, required: bool = False) -> datetime | None:
+        return self.moment_of(rec.get(field), field, required)
+
+    def moment_of(self, value: Any, field: str, required: bool = False) -> datetime | None:
+        if value is None or value == "":
+            if required:
+                self.fail(field, "必填字段缺失")
+            return None
+        if isinstance(value, datetime):
+            dt = value
+        elif isinstance(value, str):
+            try:
+                dt = datetime.fromisoformat(value)
+            except ValueError:
+                self.fail(field, "时间格式应为 ISO 8601，如 2026-03-01T09:30:00+08:00")
+                return None
+        else:
+            self.fail(field, "应为时间文本")
+            return None
+        return dt if dt.tzinfo is not None else dt.replace(tzinfo=CST)
+
+    def flag(self, rec: dict, field: str) -> bool | None:
+        value = rec.get(field)
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, str)) and str(value).strip().lower() in _TRUE:
+            return True
+        if isinstance(value, (int, str)) and str(value).strip().lower() in _FALSE:
+            return False
+        self.fail(field, "应为 是/否 (true/false)")
+        return None
+
+    def choice(self, rec: dict, field: str, allowed: dict[str, Any], *, required: bool = False) -> Any:
+        value = rec.get(field)
+        if value is None or value == "":
+            if required:
+                self.fail(field, "必填字段缺失")
+            return None
+        key = value if isinstance(value, str) else str(value)
+        if key not in allowed:
+            self.fail(field, f"取值应为: {'、'.join(k for k in allowed if not k.isascii())}")
+            return None
+        return allowed[key]
+
+
+_TRUE = {"true", "1", "yes", "y", "是"}
+_FALSE = {"false", "0", "no", "n", "否"}
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(CST).date()
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)

@@ -1,0 +1,54 @@
+"""Receiving feed records by any path (HTTP batch, AMQP, file): validate, store the good ones, answer the bad ones.
+
+One batch = one transaction: its FeedBatch row (who, when, how), the records, the metric counts and the audit entry
+commit together, so a batch is either wholly stored or not at all, and a retry of it is harmless (idempotent)."""
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bihuan_shared.audit import record_audit
+from bihuan_shared.auth import Principal
+from bihuan_supervision.domain.feeds import FeedSource, RecordError
+from bihuan_supervision.domain.feeds.batch import validate
+from bihuan_supervision.store.feed_ingest import ingest_rows
+from bihuan_supervision.store.feed_tables import FeedBatch
+
+MAX_ERRORS_LISTED = 1000
+
+
+@dataclass
+class BatchOutcome:
+    batch_id: int | None
+    received: int
+    stored: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RecordError] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len({e.index for e in self.errors})
+
+    def as_answer(self) -> dict:
+        return {"batch_id": self.batch_id, "received": self.received, "stored": self.stored,
+                "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected,
+                "errors": [e.as_detail() for e in self.errors[:MAX_ERRORS_LISTED]],
+                "errors_truncated": len(self.errors) > MAX_ERRORS_LISTED}
+
+
+async def receive(sessionmaker: async_sessionmaker[AsyncSession], source: FeedSource, scope: str, actor: Principal,
+                  records: list, via: str, file_name: str | None = None, first_index: int = 0) -> BatchOutcome:
+    checked = validate(source, records, first_index)
+    async with sessionmaker() as session, session.begin():
+        batch = FeedBatch(scope=scope, source=source.name, via=via, actor=actor.user, file_name=file_name,
+                          records=len(records))
+        session.add(batch)
+        await session.flush()
+        result = await ingest_rows(session, source, scope, batch.id, checked.rows)
+        outcome = BatchOutcome(batch.id, len(records), result.stored, result.updated,
+                               result.unchanged + checked.duplicates_in_batch, checked.errors)
+        batch.stored, batch.updated, batch.unchanged = outcome.stored, outcome.updated, outcome.unchanged
+        batch.rejected = outcome.rejected
+        await record_audit(session, actor, f"feed.{via}.received", "feed_batch", str(batch.id),
+                           after={k: v for k, v in outcome.as_answer().items() if k != "errors"})
+    return outcome

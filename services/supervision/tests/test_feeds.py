@@ -1,0 +1,150 @@
+"""Each feed path with mixed good and bad records, duplicates and out-of-order updates, on the real servers."""
+import io
+import csv
+
+import aio_pika
+import orjson
+import pytest
+from openpyxl import Workbook
+
+from bihuan_shared.testing.services import bearer, eventually
+from bihuan_supervision.sample_orders import order, step
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+CLOSED = [step("受理", "2026-03-02T09:00:00+08:00"), step("签收", "2026-03-02T10:00:00+08:00"),
+          step("办结", "2026-03-05T10:00:00+08:00")]
+
+
+def feed(settings):
+    return bearer(settings, "feed", scope="demo", user="12345-center")
+
+
+async def test_http_batch_stores_good_records_and_answers_every_bad_one(client, settings):
+    records = [order("H-1"), {"version": 1}, order("H-2", received_at="昨天"),
+               order("H-3", status_history=[step("已受理", "2026-03-02T09:00:00")]), "not an object", order("H-4")]
+    r = await client.post("/api/v1/feeds/hotline/records", json=records, headers=feed(settings))
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert (answer["received"], answer["stored"], answer["rejected"]) == (6, 2, 4)
+    by_index = {(e["index"], e["field"]) for e in answer["errors"]}
+    assert {(1, "order_id"), (1, "received_at"), (1, "category"), (2, "received_at"),
+            (3, "status_history.0.status"), (4, "")} <= by_index
+    got = await client.get("/api/v1/hotline/orders/H-4", headers=bearer(settings, "supervisor"))
+    assert got.status_code == 200 and got.json()["status"] == "派单"
+    missing = await client.get("/api/v1/hotline/orders/H-2", headers=bearer(settings, "supervisor"))
+    assert missing.status_code == 404
+
+
+async def test_out_of_order_and_duplicate_updates_never_go_back(client, settings):
+    newer = order("H-10", version=3, status_history=CLOSED, resolved=True, satisfaction="满意")
+    older = order("H-10", version=2)
+    first = await client.post("/api/v1/feeds/hotline/records", json=[newer], headers=feed(settings))
+    again = await client.post("/api/v1/feeds/hotline/records", json=[older, newer], headers=feed(settings))
+    assert first.json()["stored"] == 1
+    assert (again.json()["stored"], again.json()["updated"], again.json()["unchanged"]) == (0, 0, 2)
+    held = (await client.get("/api/v1/hotline/orders/H-10", headers=bearer(settings, "supervisor"))).json()
+    assert (held["version"], held["status"], held["satisfaction"]) == (3, "办结", 4)
+    newest = order("H-10", version=4, status_history=CLOSED + [step("回访", "2026-03-06T10:00:00+08:00")])
+    r = await client.post("/api/v1/feeds/hotline/records", json=[newest], headers=feed(settings))
+    assert r.json()["updated"] == 1
+
+
+async def test_batch_limits_and_access_are_enforced(client, settings):
+    too_many = [order(f"L-{i}") for i in range(settings.feed_max_records + 1)]
+    r = await client.post("/api/v1/feeds/hotline/records", json=too_many, headers=feed(settings))
+    assert r.status_code == 413 and r.json()["error"] == "feed_batch_too_large"
+    r = await client.post("/api/v1/feeds/hotline/records", content=b"{oops", headers=feed(settings))
+    assert r.status_code == 422 and r.json()["error"] == "feed_body_invalid"
+    r = await client.post("/api/v1/feeds/hotline/records", json=[order("X")], headers=bearer(settings, "supervisor"))
+    assert r.status_code == 403
+    assert (await client.post("/api/v1/feeds/hotline/records", json=[order("X")])).status_code == 401
+    r = await client.post("/api/v1/feeds/weather/records", json=[], headers=feed(settings))
+    assert r.status_code == 404
+
+
+async def test_window_ratings_and_center_cases_share_the_pattern(client, settings):
+    ratings = [{"rating_id": "R-1", "version": 1, "unit": "U-ZW", "window": "3号窗口", "service_item": "营业执照",
+                "rated_at": "2026-03-03T10:00:00+08:00", "level": "非常满意"},
+               {"rating_id": "R-2", "version": 1, "unit": "U-ZW", "rated_at": "2026-03-03T10:00:00", "level": "很好"}]
+    r = await client.post("/api/v1/feeds/service_window/records", json=ratings, headers=feed(settings))
+    assert (r.json()["stored"], r.json()["errors"][0]["field"]) == (1, "level")
+    cases = [{"case_id": "C-1", "version": 1, "center": "网格化中心", "unit": "U-CG",
+              "received_at": "2026-03-03T10:00:00+08:00", "deadline": "2026-03-05T10:00:00+08:00",
+              "closed_at": "2026-03-04T10:00:00+08:00", "outcome": "resolved"},
+             {"case_id": "C-2", "version": 1, "center": "网格化中心", "unit": "U-CG",
+              "received_at": "2026-03-03T10:00:00+08:00", "closed_at": "2026-03-01T10:00:00+08:00"}]
+    r = await client.post("/api/v1/feeds/three_centers/records", json=cases, headers=feed(settings))
+    assert (r.json()["stored"], r.json()["errors"][0]["field"]) == (1, "closed_at")
+
+
+async def test_file_import_csv_jsonl_and_excel(client, settings):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, ["order_id", "version", "received_at", "category", "assigned_unit",
+                                     "status_history", "resolved"])
+    writer.writeheader()
+    writer.writerow({"order_id": "F-1", "version": "1", "received_at": "2026-03-04 08:00:00", "category": "噪声",
+                     "assigned_unit": "U-HB", "status_history": orjson.dumps(CLOSED).decode(), "resolved": "是"})
+    writer.writerow({"order_id": "F-2", "version": "x", "received_at": "2026-03-04 08:00:00", "category": "噪声"})
+    files = {"file": ("backfill.csv", buffer.getvalue().encode("utf-8-sig"), "text/csv")}
+    r = await client.post("/api/v1/feeds/hotline/files", files=files, headers=bearer(settings, "supervisor"))
+    assert r.status_code == 200, r.text
+    assert (r.json()["stored"], r.json()["errors"]) == (1, [{"index": 1, "field": "version", "message": "应为整数"}])
+
+    lines = orjson.dumps(order("F-3")) + b"\n{broken\n" + orjson.dumps(order("F-4")) + b"\n"
+    r = await client.post("/api/v1/feeds/hotline/files", files={"file": ("a.jsonl", lines)}, headers=feed(settings))
+    assert (r.json()["stored"], r.json()["rejected"], r.json()["errors"][0]["index"]) == (2, 1, 1)
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["order_id", "version", "received_at", "category", "assigned_unit"])
+    sheet.append(["F-5", 1, "2026-03-04T08:00:00", "噪声", "U-HB"])
+    sheet.append([None, 1, "2026-03-04T08:00:00", "噪声", "U-HB"])
+    data = io.BytesIO()
+    book.save(data)
+    r = await client.post("/api/v1/feeds/hotline/files", files={"file": ("b.xlsx", data.getvalue())},
+                          headers=feed(settings))
+    assert (r.json()["stored"], r.json()["errors"][0]["field"]) == (1, "order_id")
+    r = await client.post("/api/v1/feeds/hotline/files", files={"file": ("c.txt", b"x")}, headers=feed(settings))
+    assert r.status_code == 422 and r.json()["error"] == "feed_file_type"
+
+
+async def test_amqp_queue_stores_good_orders_and_dead_letters_bad_ones(client, worker, settings):
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        await eventually(lambda: _queue_exists(connection, settings.hotline_queue))  # the worker declares it
+        channel = await connection.channel(publisher_confirms=True)
+        bodies = [orjson.dumps(order("Q-1")), b"{not json", orjson.dumps(order("Q-2", assigned_unit=["x"])),
+                  orjson.dumps([order("Q-3"), order("Q-4", version=2)]),
+                  orjson.dumps(order("Q-3", version=0))]  # older than the one in the array: ignored
+        for body in bodies:
+            await channel.default_exchange.publish(aio_pika.Message(body), routing_key=settings.hotline_queue)
+
+        async def stored():
+            got = await client.get("/api/v1/hotline/orders/Q-4", headers=bearer(settings, "supervisor"))
+            assert got.status_code == 200
+        await eventually(stored)
+        for oid in ("Q-1", "Q-3"):
+            got = await client.get(f"/api/v1/hotline/orders/{oid}", headers=bearer(settings, "supervisor"))
+            assert got.json()["version"] == 1
+        dlq = await channel.declare_queue(f"{settings.hotline_queue}.dlq", passive=True)
+        reasons = []
+
+        async def dead_lettered():
+            message = await dlq.get(no_ack=True, fail=False)
+            if message is not None:
+                reasons.append(message.headers["x-bihuan-failure-reason"])
+            assert len(reasons) == 2
+        await eventually(dead_lettered)
+        assert any("JSON" in r for r in reasons) and any("assigned_unit" in r for r in reasons)
+
+
+async def _queue_exists(connection, name: str) -> None:
+    channel = await connection.channel()
+    try:
+        await channel.declare_queue(name, passive=True)
+    except aio_pika.exceptions.ChannelClosed:
+        raise AssertionError(f"queue {name} not declared yet") from None
+    finally:
+        if not channel.is_closed:
+            await channel.close()

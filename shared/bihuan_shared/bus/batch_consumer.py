@@ -1,0 +1,89 @@
+"""Consuming a high-volume queue in batches: many messages in flight (prefetch in the thousands), handled together
+in one transaction, acknowledged together after commit. Rejected messages go to the dead-letter queue with their
+reason first, so nothing is acknowledged that was neither stored nor parked.
+
+The handler gets the batch and returns {position in batch: reason} for the messages it rejects. If it raises (the
+database is down), the whole batch is returned to the queue after a pause; the quorum queue's delivery limit is the
+backstop against a batch that can never succeed."""
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Awaitable, Callable
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+
+from bihuan_shared.bus.consumer import REASON_HEADER
+from bihuan_shared.bus.topology import DEAD_LETTER_EXCHANGE, ConsumerQueues, declare_consumer_queues
+
+log = logging.getLogger(__name__)
+
+BatchHandler = Callable[[list[AbstractIncomingMessage]], Awaitable[dict[int, str]]]
+
+
+class BatchConsumer:
+    def __init__(self, connection: AbstractRobustConnection, queue: str, handler: BatchHandler, *,
+                 prefetch: int = 5000, max_batch: int = 5000, max_wait: float = 0.05, retry_pause: float = 1.0):
+        self.connection, self.queue, self.handler = connection, queue, handler
+        self.prefetch, self.max_batch, self.max_wait, self.retry_pause = prefetch, max_batch, max_wait, retry_pause
+        self.queues: ConsumerQueues | None = None
+        self._buffer: list[AbstractIncomingMessage] = []
+        self._lock = asyncio.Lock()  # one flush at a time, so 'ack multiple' never covers a newer batch
+        self._timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._channel: AbstractChannel | None = None
+        self._side: AbstractChannel | None = None
+
+    async def start(self) -> None:
+        self._channel = await self.connection.channel()
+        await self._channel.set_qos(prefetch_count=self.prefetch)
+        self._side = await self.connection.channel(publisher_confirms=True)
+        self.queues = await declare_consumer_queues(self._channel, self.queue, [], 1000)
+        self._dead = await self._side.get_exchange(DEAD_LETTER_EXCHANGE)
+        await self.queues.work.consume(self._on_message)
+
+    async def close(self) -> None:
+        if self._timer:
+            self._timer.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for channel in (self._channel, self._side):
+            if channel is not None and not channel.is_closed:
+                await channel.close()
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        self._buffer.append(message)
+        if len(self._buffer) >= self.max_batch:
+            self._spawn()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.max_wait, self._spawn)
+
+    def _spawn(self) -> None:
+        if self._timer:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._buffer = self._buffer, []
+        if batch:
+            task = asyncio.create_task(self._flush(batch))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _flush(self, batch: list[AbstractIncomingMessage]) -> None:
+        async with self._lock:
+            try:
+                rejected = await self.handler(batch)
+            except Exception as exc:
+                log.warning("batch failed, returning it to the queue", extra={"size": len(batch), "error": repr(exc)})
+                await asyncio.sleep(self.retry_pause)
+                await batch[-1].nack(multiple=True, requeue=True)
+                return
+            if rejected:
+                await asyncio.gather(*(self._dead_letter(batch[i], reason) for i, reason in rejected.items()))
+            await batch[-1].ack(multiple=True)
+
+    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
+        headers = {**(message.headers or {}), REASON_HEADER: reason[:4000],
+                   "x-bihuan-failed-at": datetime.now(UTC).isoformat()}
+        await self._dead.publish(aio_pika.Message(message.body, headers=headers, message_id=message.message_id,
+                                                  content_type=message.content_type,
+                                                  delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                                 routing_key=f"{self.queue}.dlq")
