@@ -6,12 +6,14 @@ from datetime import date
 from typing import AsyncIterator
 
 import aio_pika
+import httpx
 
 from bihuan_shared.bus.connection import connect
 from bihuan_shared.bus.publisher import OutgoingEvent, Publisher
 from bihuan_shared.bus.topology import declare_events_exchange
 from bihuan_shared.contracts.planning import TargetAdjusted, TargetPublished
 from bihuan_shared.events import Envelope, new_event
+from bihuan_shared.testing.services import bearer, eventually
 
 SCOPE = "xuhui"
 DAY0 = date(2027, 3, 1)  # the pinned "today" tests start from
@@ -81,3 +83,19 @@ async def listening(amqp_url: str, *routing_keys: str) -> AsyncIterator[list[Env
         await asyncio.sleep(0.2)  # let in-flight deliveries land before the caller's last look
     finally:
         await connection.close()
+
+
+def headers(settings, role: str, unit: str | None = None, scope: str = SCOPE) -> dict:
+    return bearer(settings, role, unit, scope)
+
+
+async def publish_targets(api: httpx.AsyncClient, settings, snaps: list[dict]) -> None:
+    """Publish targets as planning would and wait until execution knows every one of them."""
+    await publish(settings.amqp_url, [published(s, SCOPE) for s in snaps])
+    office = bearer(settings, "target_office", None, SCOPE)
+
+    async def known():
+        for s in snaps:
+            r = await api.get(f"/api/v1/targets/{s['target_id']}", headers=office)
+            assert r.status_code == 200, r.text
+    await eventually(known)

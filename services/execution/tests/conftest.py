@@ -2,14 +2,16 @@
 one module never consumes another module's (or another service's) events."""
 from typing import AsyncIterator
 
+import httpx
 import pytest_asyncio
 
-from bihuan_execution.main import MIGRATIONS
+from bihuan_execution.main import MIGRATIONS, create_app
 from bihuan_execution.settings import ExecutionSettings
 from bihuan_execution.testing import DAY0
+from bihuan_execution.worker import runtime
+from bihuan_shared.testing.services import running_app, running_worker
 from bihuan_shared.migrations import upgrade_async
 from bihuan_shared.testing.infra import create_vhost, delete_vhost
-
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -25,3 +27,11 @@ async def settings(request, make_database, infra, run_id, redis_prefix, tmp_path
                             evidence_dir=str(tmp_path_factory.mktemp(f"evidence_{name}")),
                             evidence_max_bytes=64 * 1024)
     delete_vhost(infra, vhost)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def api(settings) -> AsyncIterator[httpx.AsyncClient]:
+    """Execution's worker and API for a module (the worker learns targets from the module's own vhost)."""
+    async with running_worker(runtime(settings)), running_app(create_app(settings)) as client:
+        yield client
+

@@ -1,3 +1,3 @@
-from bihuan_execution.api import progress
+from bihuan_execution.api import contributions, evidence, progress
 
-routers = [progress.router]
+routers = [progress.router, evidence.router, contributions.router]

@@ -39,7 +39,7 @@ async def load_milestone(session: AsyncSession, target_id: str, milestone_id: st
 
 
 def require_reporter(principal: Principal) -> None:
-    if not principal.has(Role.UNIT_REPORTER):
+    if not principal.has(Role.UNIT_REPORTER) or not principal.unit:
         raise Forbidden("只有单位填报员可以填报", code="role_forbidden")
 
 

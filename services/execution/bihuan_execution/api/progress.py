@@ -1,143 +1,129 @@
-"""Progress reports on milestones, and reading a target's milestones with their status."""
-from datetime import date, datetime
-
+"""Progress reports on milestones, and reading a target's milestones with their status and report history."""
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
-from bihuan_execution.api.access import settings_of, today_of
-from bihuan_execution.domain.status import DONE, reaches, status_of, timeliness
-from bihuan_execution.store.models import MilestoneCopy, ProgressReport, TargetCopy
+from bihuan_execution.api.access import (
+    load_milestone, load_target, may_read_target, require_owner_unit, settings_of, today_of,
+)
+from bihuan_execution.api.schemas import (
+    ContributionOut, EvidenceOut, MilestoneHistory, MilestoneView, ProgressIn, ProgressOut, TargetView,
+)
+from bihuan_execution.clock import now
+from bihuan_execution.domain.status import reaches, status_of, timeliness
+from bihuan_execution.evidence.attach import attach
+from bihuan_execution.store.models import Contribution, Evidence, ProgressReport
 from bihuan_shared.audit import record_audit
-from bihuan_shared.auth import CurrentPrincipal, Role
+from bihuan_shared.auth import CurrentPrincipal
 from bihuan_shared.contracts.execution import MilestoneCompleted, ProgressReported
 from bihuan_shared.events import new_event
 from bihuan_shared.messaging.outbox import record_events
 from bihuan_shared.web.deps import SessionDep
-from bihuan_shared.web.errors import Conflict, Forbidden, Invalid, NotFound
+from bihuan_shared.web.errors import Forbidden, Invalid
 
 router = APIRouter(tags=["progress"])
-
-
-class ProgressIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    actual_value: float | None = Field(default=None, description="cumulative actual value (quantitative targets)")
-    deliverable_done: bool | None = Field(default=None, description="deliverable finished (qualitative targets)")
-    narrative: str = Field(default="", max_length=10000)
-    reported_on: date | None = Field(default=None, description="date the work was done, for backfill (补录); "
-                                     "defaults to today, never in the future")
-
-    @model_validator(mode="after")
-    def one_measure(self) -> "ProgressIn":
-        if self.actual_value is None and self.deliverable_done is None:
-            raise ValueError("actual_value 或 deliverable_done 必须填写其一")
-        return self
-
-
-class ProgressOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    target_id: str
-    milestone_id: str
-    unit: str
-    actual_value: float | None
-    deliverable_done: bool | None
-    narrative: str
-    reported_by: str
-    reported_on: date
-    reported_at: datetime
-    milestone_status: str
-
-
-class MilestoneView(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    seq: int
-    due_date: date
-    expected_value: float | None
-    deliverable: str | None
-    status: str
-    completed_on: date | None
-    latest_value: float | None
-
-
-class TargetView(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    scope: str
-    code: str
-    title: str
-    lead_unit: str
-    responsible_units: list[str]
-    cooperating_units: list[str]
-    version: int
-    cancelled: bool
-    milestones: list[MilestoneView]
 
 
 @router.get("/targets/{target_id}")
 async def get_target(target_id: str, principal: CurrentPrincipal, session: SessionDep) -> TargetView:
     """A target as execution knows it, with every milestone's status."""
-    target = await session.get(TargetCopy, target_id)
-    if target is None:
-        raise NotFound(f"目标 {target_id} 尚未发布或不存在", code="target_not_found")
-    principal.require_scope(target.scope)
-    return TargetView.model_validate(target)
+    target = await load_target(session, principal, target_id)
+    view = TargetView.model_validate(target)
+    view.milestones = [m for m in view.milestones if not m.withdrawn]
+    return view
 
 
 @router.post("/targets/{target_id}/milestones/{milestone_id}/progress", status_code=201)
 async def report_progress(target_id: str, milestone_id: str, body: ProgressIn, principal: CurrentPrincipal,
                           session: SessionDep, request: Request) -> ProgressOut:
-    """Report progress on a milestone. Only the lead and responsible units of the target may report."""
-    if not principal.has(Role.UNIT_REPORTER):
-        raise Forbidden("只有单位填报员可以报送进展", code="role_forbidden")
+    """Report progress on a milestone. Only the lead and responsible units of the target may report; a correction
+    is a new report naming the one it corrects."""
     real_today = today_of(request)
     if body.reported_on is not None and body.reported_on > real_today:
         raise Invalid("报送日期不能晚于今天", code="reported_on_in_future",
                       details=[{"field": "body.reported_on", "message": "不能晚于今天"}])
-    today = body.reported_on or real_today
+    done_on = body.reported_on or real_today
     async with session.begin():
-        target = await session.get(TargetCopy, target_id)
-        if target is None:
-            raise NotFound(f"目标 {target_id} 尚未发布或不存在", code="target_not_found")
-        principal.require_scope(target.scope)
-        principal.require_unit(target.lead_unit, *target.responsible_units, oversight=())
-        if target.cancelled:
-            raise Conflict("目标已撤销，不能报送进展", code="target_cancelled")
-        milestone = await session.scalar(select(MilestoneCopy).where(
-            MilestoneCopy.id == milestone_id, MilestoneCopy.target_id == target_id).with_for_update())
-        if milestone is None:
-            raise NotFound(f"节点 {milestone_id} 不属于目标 {target_id}", code="milestone_not_found")
+        target = await load_target(session, principal, target_id, open_only=True)
+        require_owner_unit(principal, target)
+        milestone = await load_milestone(session, target_id, milestone_id, for_update=True)
+        await _check_corrects(session, body.corrects_report_id, milestone_id)
         report = ProgressReport(target_id=target_id, milestone_id=milestone_id, unit=principal.unit,
                                 actual_value=body.actual_value, deliverable_done=body.deliverable_done,
-                                narrative=body.narrative, reported_by=principal.user, reported_on=today)
+                                narrative=body.narrative, reported_by=principal.user, reported_on=done_on,
+                                corrects_report_id=body.corrects_report_id)
         session.add(report)
         await session.flush()
+        evidence = await attach(session, principal, body.evidence_ids, report_id=report.id)
         milestone.event_seq += 1
         events = [new_event(ProgressReported(report_id=report.id, target_id=target_id, milestone_id=milestone_id,
                                              unit=report.unit, actual_value=report.actual_value,
                                              deliverable_done=report.deliverable_done, narrative=report.narrative,
-                                             reported_by=report.reported_by, reported_at=datetime.now().astimezone()),
+                                             reported_by=report.reported_by, reported_at=now(settings_of(request))),
                             scope=target.scope, aggregate_id=milestone_id, sequence=milestone.event_seq)]
         if body.actual_value is not None:
             milestone.latest_value = body.actual_value
         completes = body.deliverable_done or reaches(milestone.expected_value, body.actual_value,
                                                      target.indicator.get("direction", "up"))
-        if completes and milestone.status not in DONE:
-            milestone.completed_on = today
+        # Completion is a fact once announced: a later correction is recorded beside it, never silently undoes it.
+        if completes and milestone.completed_on is None:
+            milestone.completed_on = done_on
             milestone.event_seq += 1
             events.append(new_event(MilestoneCompleted(
                 target_id=target_id, milestone_id=milestone_id, unit=report.unit, due_date=milestone.due_date,
-                completed_on=today, timeliness=timeliness(milestone.due_date, today), report_id=report.id,
+                completed_on=done_on, timeliness=timeliness(milestone.due_date, done_on), report_id=report.id,
             ), scope=target.scope, aggregate_id=milestone_id, sequence=milestone.event_seq))
         milestone.status = status_of(milestone.due_date, milestone.completed_on, real_today,
                                      settings_of(request).due_soon_days)
         await record_events(session, events)
         await record_audit(session, principal, "progress.reported", "milestone", milestone_id,
-                           after=body.model_dump(mode="json"))
-    return ProgressOut(**{c: getattr(report, c) for c in ProgressOut.model_fields if c != "milestone_status"},
-                       milestone_status=milestone.status)
+                           after=dict(body.model_dump(mode="json"), report_id=report.id))
+        await session.refresh(report, ["reported_at"])
+    return _report_out(report, milestone.status, evidence)
+
+
+@router.get("/targets/{target_id}/milestones/{milestone_id}/reports")
+async def milestone_history(target_id: str, milestone_id: str, principal: CurrentPrincipal,
+                            session: SessionDep) -> MilestoneHistory:
+    """Every progress report and contribution on a milestone, newest first, with their evidence."""
+    target = await load_target(session, principal, target_id)
+    if not may_read_target(principal, target):
+        raise Forbidden("无权查看其他单位的目标进展", code="unit_forbidden")
+    milestone = await load_milestone(session, target_id, milestone_id)
+    reports = list(await session.scalars(select(ProgressReport).where(ProgressReport.milestone_id == milestone_id)
+                                         .order_by(ProgressReport.reported_at.desc(), ProgressReport.id)))
+    contributions = list(await session.scalars(select(Contribution).where(Contribution.milestone_id == milestone_id)
+                                               .order_by(Contribution.reported_at.desc())))
+    files = await evidence_by_owner(session, [r.id for r in reports], [c.id for c in contributions])
+    return MilestoneHistory(
+        milestone=MilestoneView.model_validate(milestone),
+        reports=[_report_out(r, milestone.status, files.get(r.id, [])) for r in reports],
+        contributions=[contribution_out(c, files.get(c.id, [])) for c in contributions],
+    )
+
+
+async def evidence_by_owner(session, report_ids: list[str], contribution_ids: list[str]) -> dict[str, list[Evidence]]:
+    rows = await session.scalars(select(Evidence).where(
+        Evidence.report_id.in_(report_ids) | Evidence.contribution_id.in_(contribution_ids)).order_by(Evidence.uploaded_at))
+    owned: dict[str, list[Evidence]] = {}
+    for e in rows:
+        owned.setdefault(e.report_id or e.contribution_id, []).append(e)
+    return owned
+
+
+async def _check_corrects(session, corrects_report_id: str | None, milestone_id: str) -> None:
+    if corrects_report_id is None:
+        return
+    earlier = await session.get(ProgressReport, corrects_report_id)
+    if earlier is None or earlier.milestone_id != milestone_id:
+        raise Invalid(f"被更正的报送 {corrects_report_id} 不属于该节点", code="corrects_report_invalid",
+                      details=[{"field": "body.corrects_report_id", "message": "不属于该节点的报送"}])
+
+
+def _report_out(report: ProgressReport, status: str, evidence: list[Evidence]) -> ProgressOut:
+    fields = {c: getattr(report, c) for c in ProgressOut.model_fields if c not in ("milestone_status", "evidence")}
+    return ProgressOut(**fields, milestone_status=status, evidence=[EvidenceOut.model_validate(e) for e in evidence])
+
+
+def contribution_out(c: Contribution, evidence: list[Evidence]) -> ContributionOut:
+    fields = {f: getattr(c, f) for f in ContributionOut.model_fields if f != "evidence"}
+    return ContributionOut(**fields, evidence=[EvidenceOut.model_validate(e) for e in evidence])
