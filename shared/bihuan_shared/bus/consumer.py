@@ -1,6 +1,7 @@
 """Consuming events: validate, dispatch to on_<event> handlers inside one transaction with the inbox claim, ack after
 commit. A failing message is retried after a delay a bounded number of times, then moved to the dead-letter queue
 with its reason and acknowledged, so a poison message never blocks the queue."""
+import asyncio
 import logging
 import time
 import traceback
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bihuan_shared.bus.topology import DEAD_LETTER_EXCHANGE, ConsumerQueues, declare_consumer_queues
 from bihuan_shared.events import REGISTRY, Envelope, UnknownEventType, new_event
 from bihuan_shared.logging import correlation_id
-from bihuan_shared.messaging.inbox import claim
+from bihuan_shared.messaging.inbox import claim, claim_many
 from bihuan_shared.messaging.outbox import record_events
 from bihuan_shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, HANDLER_LATENCY
 
@@ -54,10 +55,23 @@ class PermanentFailure(Exception):
     """Raised by a handler for an event that can never succeed; it goes to the dead-letter queue at once."""
 
 
+@dataclass
+class Delivery:
+    message: AbstractIncomingMessage
+    envelope: Envelope
+    payload: Any
+    handler: Handler
+
+
 class EventConsumer:
+    """Messages are validated as they arrive, then applied in batches: one transaction (and one commit) for up to
+    batch_size events, in delivery order. If anything in a batch fails, the batch is rolled back and its events are
+    applied one by one, so a single bad event is retried or dead-lettered alone while the others are applied."""
+
     def __init__(self, connection: AbstractRobustConnection, sessionmaker: async_sessionmaker[AsyncSession],
                  consumer: str, handlers: dict[str, Handler], *, prefetch: int = 100, max_retries: int = 3,
-                 retry_delay_ms: int = 2000, resources: dict[str, Any] | None = None):
+                 retry_delay_ms: int = 2000, resources: dict[str, Any] | None = None, batch_size: int = 100,
+                 batch_wait_ms: float = 5):
         self.connection = connection
         self.sessionmaker = sessionmaker
         self.consumer = consumer
@@ -66,9 +80,13 @@ class EventConsumer:
         self.max_retries = max_retries
         self.retry_delay_ms = retry_delay_ms
         self.resources = resources or {}
+        self.batch_size = max(1, min(batch_size, prefetch))
+        self.batch_wait = batch_wait_ms / 1000
         self.queues: ConsumerQueues | None = None  # kept so the robust channel re-consumes after reconnect
         self._channel: AbstractChannel | None = None
         self._side_channel: AbstractChannel | None = None
+        self._pending: asyncio.Queue[Delivery] = asyncio.Queue()
+        self._applier: asyncio.Task | None = None
 
     async def start(self) -> None:
         self._channel = await self.connection.channel()
@@ -76,12 +94,16 @@ class EventConsumer:
         self._side_channel = await self.connection.channel(publisher_confirms=True)
         self.queues = await declare_consumer_queues(self._channel, self.consumer, list(self.handlers), self.retry_delay_ms)
         self._dead_exchange = await self._side_channel.get_exchange(DEAD_LETTER_EXCHANGE)
+        self._applier = asyncio.create_task(self._apply_forever())
         await self.queues.work.consume(self.on_message)
 
     async def close(self) -> None:
         for channel in (self._channel, self._side_channel):
             if channel is not None and not channel.is_closed:
                 await channel.close()
+        if self._applier is not None:
+            self._applier.cancel()
+            await asyncio.gather(self._applier, return_exceptions=True)
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         try:
@@ -94,36 +116,102 @@ class EventConsumer:
         if handler is None:
             await message.ack()
             return
-        token = correlation_id.set(envelope.correlation_id)
+        await self._pending.put(Delivery(message, envelope, payload, handler))
+
+    async def _apply_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self._pending.get()]
+            deadline = loop.time() + self.batch_wait
+            while len(batch) < self.batch_size:
+                if not self._pending.empty():
+                    batch.append(self._pending.get_nowait())
+                    continue
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(self._pending.get(), remaining))
+                except TimeoutError:
+                    break
+            try:
+                await self._apply_batch(batch)
+            except Exception:
+                log.exception("unexpected failure applying a batch")  # never let the applier die
+
+    async def _apply_batch(self, batch: list[Delivery]) -> None:
+        started = time.perf_counter()
+        if len(batch) > 1:
+            try:
+                outcomes, after_commit = await self._transaction(batch)
+            except Exception as exc:
+                log.info("batch rolled back; applying one by one", extra={"size": len(batch), "error": repr(exc)})
+            else:
+                await _run_after_commit(after_commit)
+                for delivery, outcome in zip(batch, outcomes):
+                    await _ack(delivery.message)
+                    self._observe(delivery, outcome, started)
+                return
+        for delivery in batch:
+            await self._apply_one(delivery)
+
+    async def _transaction(self, batch: list[Delivery]) -> tuple[list[str], list[Callable[[], Awaitable[None]]]]:
+        outcomes: list[str] = []
+        emitted: list[Envelope] = []
+        after_commit: list[Callable[[], Awaitable[None]]] = []
+        async with self.sessionmaker() as session:
+            async with session.begin():
+                fresh = await claim_many(session, self.consumer, [(d.envelope.event_id, d.envelope.event_type)
+                                                                  for d in batch])
+                for delivery in batch:
+                    if delivery.envelope.event_id not in fresh:
+                        outcomes.append("duplicate")
+                        continue
+                    fresh.discard(delivery.envelope.event_id)  # the same event twice in one batch: apply once
+                    ctx = await self._run_handler(session, delivery)
+                    emitted += ctx._emitted
+                    after_commit += ctx._after_commit
+                    outcomes.append("applied")
+                await record_events(session, emitted)
+        return outcomes, after_commit
+
+    async def _run_handler(self, session: AsyncSession, delivery: Delivery) -> HandlerContext:
+        token = correlation_id.set(delivery.envelope.correlation_id)
+        try:
+            ctx = HandlerContext(session, delivery.envelope, self.resources)
+            await delivery.handler(ctx, delivery.payload)
+            return ctx
+        finally:
+            correlation_id.reset(token)
+
+    async def _apply_one(self, delivery: Delivery) -> None:
+        envelope, message = delivery.envelope, delivery.message
         started = time.perf_counter()
         try:
-            outcome = await self._handle(handler, envelope, payload)
-            await message.ack()
-            EVENTS_CONSUMED.labels(self.consumer, envelope.event_type, outcome).inc()
+            outcome = await self._handle(delivery)
+            await _ack(message)
+            self._observe(delivery, outcome, started)
         except PermanentFailure as exc:
             await self._dead_letter(message, f"{type(exc).__name__}: {exc}")
         except Exception as exc:
             log.warning("handler failed", extra={"event_type": envelope.event_type, "event_id": str(envelope.event_id),
                                                  "error": repr(exc)})
             await self._retry_or_dead_letter(message, exc)
-        finally:
-            HANDLER_LATENCY.labels(self.consumer, envelope.event_type).observe(time.perf_counter() - started)
-            correlation_id.reset(token)
 
-    async def _handle(self, handler: Handler, envelope: Envelope, payload: Any) -> str:
+    async def _handle(self, delivery: Delivery) -> str:
+        envelope = delivery.envelope
         async with self.sessionmaker() as session:
             async with session.begin():
                 if not await claim(session, self.consumer, envelope.event_id, envelope.event_type):
                     return "duplicate"
-                ctx = HandlerContext(session, envelope, self.resources)
-                await handler(ctx, payload)
+                ctx = await self._run_handler(session, delivery)
                 await record_events(session, ctx._emitted)
-        for action in ctx._after_commit:
-            try:
-                await action()
-            except Exception:
-                log.exception("after-commit action failed")  # a cache is not the truth; the event is applied
+        await _run_after_commit(ctx._after_commit)
         return "applied"
+
+    def _observe(self, delivery: Delivery, outcome: str, started: float) -> None:
+        EVENTS_CONSUMED.labels(self.consumer, delivery.envelope.event_type, outcome).inc()
+        HANDLER_LATENCY.labels(self.consumer, delivery.envelope.event_type).observe(time.perf_counter() - started)
 
     async def _retry_or_dead_letter(self, message: AbstractIncomingMessage, exc: Exception) -> None:
         retries = int((message.headers or {}).get(RETRIES_HEADER, 0) or 0)
@@ -133,8 +221,8 @@ class EventConsumer:
             return
         assert self._side_channel is not None
         copy = _copy(message, {RETRIES_HEADER: retries + 1})
-        await self._side_channel.default_exchange.publish(copy, routing_key=f"{self.consumer}.retry")
-        await message.ack()
+        await self._side_channel.default_exchange.publish(copy, routing_key=self.queues.retry.name)
+        await _ack(message)
         EVENTS_CONSUMED.labels(self.consumer, message.type or "?", "retried").inc()
 
     async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
@@ -142,8 +230,24 @@ class EventConsumer:
         copy = _copy(message, {REASON_HEADER: reason[:4000], "x-bihuan-failed-at": datetime.now(UTC).isoformat(),
                                "x-bihuan-routing-key": message.routing_key or ""})
         await self._dead_exchange.publish(copy, routing_key=f"{self.consumer}.dlq")
-        await message.ack()
+        await _ack(message)
         EVENTS_DEAD_LETTERED.labels(self.consumer).inc()
+
+
+async def _ack(message: AbstractIncomingMessage) -> None:
+    """After a reconnect the delivery tag is stale: the broker redelivers and the inbox drops the duplicate."""
+    try:
+        await message.ack()
+    except Exception as exc:
+        log.warning("ack failed; the message will be redelivered", extra={"error": repr(exc)})
+
+
+async def _run_after_commit(actions: list[Callable[[], Awaitable[None]]]) -> None:
+    for action in actions:
+        try:
+            await action()
+        except Exception:
+            log.exception("after-commit action failed")  # a cache is not the truth; the event is applied
 
 
 def _copy(message: AbstractIncomingMessage, extra_headers: dict[str, Any]) -> aio_pika.Message:

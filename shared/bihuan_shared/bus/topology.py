@@ -2,7 +2,9 @@
 
 One durable topic exchange carries every domain event. Each consuming (service, purpose) owns three quorum queues:
   <consumer>        the work queue, bound to the routing keys it handles
-  <consumer>.retry  holds a failed message for retry_delay_ms, then dead-letters it back to <consumer> only
+  <consumer>.retry.<delay>ms  holds a failed message for the delay, then dead-letters it back to <consumer> only
+                   (the delay is in the name because queue arguments are fixed: a new delay is a new queue, and
+                   messages still waiting in the old one return to <consumer> all the same)
   <consumer>.dlq    where a message lands with its failure reason once retries are spent
 Queue arguments cannot change after declaration, so delivery limit and dead-lettering exist from day one.
 """
@@ -48,7 +50,7 @@ async def declare_consumer_queues(
     for key in routing_keys:
         await work.bind(events, routing_key=key)
     retry = await channel.declare_queue(
-        f"{consumer}.retry",
+        f"{consumer}.retry.{retry_delay_ms}ms",
         durable=True,
         arguments={
             "x-queue-type": "quorum",
