@@ -46,6 +46,8 @@ class WorkerRuntime:
         self.sessionmaker = make_sessionmaker(self.engine)
         self.redis = redis_async.from_url(s.redis_url, socket_timeout=2, socket_connect_timeout=2)
         self.connection = await _connect_with_patience(s.amqp_url, f"{s.service_name}-worker", stop)
+        # Publishing on its own connection: broker flow control on a busy publisher must not stall consumer acks.
+        self.publish_connection = await _connect_with_patience(s.amqp_url, f"{s.service_name}-relay", stop)
         resources = {"redis": self.redis, "settings": s, "sessionmaker": self.sessionmaker}
         running: list[EventConsumer] = []
         tasks: list[asyncio.Task] = []
@@ -58,7 +60,7 @@ class WorkerRuntime:
                 await consumer.start()
                 running.append(consumer)
             if self.relay:
-                publisher = Publisher(self.connection)
+                publisher = Publisher(self.publish_connection)
                 await publisher.start()
                 relay = OutboxRelay(self.engine, publisher, s.service_name, s.relay_batch_size, s.relay_poll_seconds)
                 tasks.append(asyncio.create_task(relay.run(stop)))
@@ -73,6 +75,7 @@ class WorkerRuntime:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.connection.close()
+            await self.publish_connection.close()
             await self.redis.aclose()
             await self.engine.dispose()
 
