@@ -6,7 +6,7 @@ Always measure a baseline in the same run and report the ratio: these machines a
 import statistics
 import time
 import uuid
-from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import AsyncIterator, Awaitable, Callable
 
