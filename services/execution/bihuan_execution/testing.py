@@ -85,8 +85,8 @@ async def listening(amqp_url: str, *routing_keys: str) -> AsyncIterator[list[Env
         await connection.close()
 
 
-def headers(settings, role: str, unit: str | None = None, scope: str = SCOPE) -> dict:
-    return bearer(settings, role, unit, scope)
+def headers(settings, role: str, unit: str | None = None, scope: str = SCOPE, user: str | None = None) -> dict:
+    return bearer(settings, role, unit, scope, user)
 
 
 async def publish_targets(api: httpx.AsyncClient, settings, snaps: list[dict]) -> None:

@@ -1,3 +1,3 @@
-from bihuan_execution.api import contributions, evidence, progress
+from bihuan_execution.api import contributions, cooperation, evidence, lags, matters, progress
 
-routers = [progress.router, evidence.router, contributions.router]
+routers = [progress.router, evidence.router, contributions.router, lags.router, matters.router, cooperation.router]

@@ -1,12 +1,14 @@
 """Loading the records a route acts on, with the scope and unit checks every route needs."""
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bihuan_execution.clock import today
 from bihuan_execution.settings import ExecutionSettings
 from bihuan_execution.store.models import MilestoneCopy, TargetCopy
-from bihuan_shared.auth import Principal, Role
+from bihuan_shared.auth import Principal, Role, require_roles
 from bihuan_shared.web.errors import Conflict, Forbidden, NotFound
 
 
@@ -54,3 +56,9 @@ def may_read_target(principal: Principal, target: TargetCopy) -> bool:
     if principal.has(Role.TARGET_OFFICE, Role.LEADER, Role.SUPERVISOR, Role.ASSESSOR):
         return True
     return principal.unit in {target.lead_unit, *target.responsible_units, *target.cooperating_units}
+
+
+# Route-level role gates (the authorisation matrix reads them); unit and scope are checked on the record.
+Reporter = Annotated[Principal, Depends(require_roles(Role.UNIT_REPORTER))]
+OVERSIGHT = (Role.TARGET_OFFICE, Role.LEADER, Role.SUPERVISOR, Role.ASSESSOR)
+Reader = Annotated[Principal, Depends(require_roles(Role.UNIT_REPORTER, *OVERSIGHT))]
