@@ -1,11 +1,19 @@
 """Target books (目标书): one per scope and year, read as areas → targets → sub-items."""
+from typing import Literal
+
 from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from bihuan_planning.store.models import Target, TargetBook
-from bihuan_planning.store.targets_repo import book_id
+from bihuan_planning.api.deps import TargetOffice
+from bihuan_planning.api.schemas import TransitionIn
+from bihuan_planning.domain.lifecycle import TRANSITIONS
+from bihuan_planning.store.models import Target, TargetBook, TargetTransition
+from bihuan_planning.store.snapshots import published_event
+from bihuan_planning.store.targets_repo import book_id, history
+from bihuan_shared.audit import record_audit
 from bihuan_shared.auth import CurrentPrincipal
+from bihuan_shared.messaging.outbox import record_events
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import NotFound
 
@@ -66,3 +74,28 @@ async def get_book(scope: str, year: int, principal: CurrentPrincipal, session: 
             areas.setdefault(t.area or "未分类", []).append(nodes[t.id])
     return BookTree(id=book.id, scope=scope, year=year, title=book.title, milestone_period=book.milestone_period,
                     targets=len(targets), areas=[BookArea(area=a, targets=ts) for a, ts in areas.items()])
+
+
+@router.post("/{scope}/{year}/{action}")
+async def move_book(scope: str, year: int, action: Literal["submit", "approve", "publish"], body: TransitionIn,
+                    principal: TargetOffice, session: SessionDep) -> dict:
+    """Move every target of the book that can take the step (e.g. all approved → published) in one go."""
+    principal.require_scope(scope)
+    allowed_from, to = TRANSITIONS[action]
+    async with session.begin():
+        targets = list(await session.scalars(select(Target).where(
+            Target.book_id == book_id(scope, year), Target.status.in_(allowed_from)).with_for_update()))
+        envelopes = []
+        for t in targets:
+            before, t.status = t.status, to
+            session.add(TargetTransition(target_id=t.id, action=action, from_status=before, to_status=to,
+                                         actor=principal.user, comment=body.comment))
+            session.add(history(t, action, principal.user, reason=body.comment,
+                                changes=[{"field": "status", "before": before, "after": to}]))
+            if action == "publish":
+                t.event_seq += 1
+                envelopes.append(published_event(t))
+        await record_events(session, envelopes)
+        await record_audit(session, principal, f"book.{action}", "book", book_id(scope, year),
+                           after={"targets": len(targets)}, note=body.comment)
+    return {"book_id": book_id(scope, year), "action": action, "targets": len(targets)}

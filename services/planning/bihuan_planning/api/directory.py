@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from bihuan_planning.api.deps import TargetOffice
-from bihuan_planning.api.directory_schemas import LeaderIn, LeaderOut, ScopeIn, ScopeOut, UnitIn, UnitOut
+from bihuan_planning.domain.directory_records import LeaderIn, LeaderOut, ScopeIn, ScopeOut, UnitIn, UnitOut
 from bihuan_planning.domain.directory import parent_cycle
 from bihuan_planning.store.directory_models import Leader, Scope, Unit
 from bihuan_planning.store.directory_repo import (leaders_in_charge, leaders_of, require_scope, save_leader,

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from bihuan_planning.api.deps import TargetOffice, read_upload
 from bihuan_planning.api.directory import check_code
-from bihuan_planning.api.directory_schemas import DirectoryImportResult
+from bihuan_planning.domain.directory_records import DirectoryImportResult
 from bihuan_planning.domain.directory import parent_cycle
 from bihuan_planning.excel.cells import Problem, problems_error
 from bihuan_planning.excel.directory_sheet import LEADER_SHEET, UNIT_SHEET, DirectoryRows, read_directory, write_directory

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from openpyxl import Workbook
 from pydantic import ValidationError
 
-from bihuan_planning.api.directory_schemas import LeaderIn, UnitIn
+from bihuan_planning.domain.directory_records import LeaderIn, UnitIn
 from bihuan_planning.domain.directory import KIND_BY_LABEL, KIND_LABELS, split_names
 from bihuan_planning.excel.cells import Problem, column_label, find_header, open_workbook, rows_after, text
 

@@ -1,4 +1,4 @@
-"""Request and response models of the directory: scopes, units, leaders."""
+"""Directory records (scopes, units, leaders) as the API and the spreadsheets take and give them."""
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
