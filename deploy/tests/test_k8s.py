@@ -76,7 +76,9 @@ def test_every_container_is_bounded_and_unprivileged(variant, request):
     for name, deployment in by_kind(request.getfixturevalue(variant), "Deployment").items():
         pod = deployment["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"  # Pod Security "restricted"
         for container in pod["containers"] + pod.get("initContainers", []):
+            assert container["securityContext"]["capabilities"]["drop"] == ["ALL"], name
             resources = container["resources"]
             assert {"cpu", "memory"} <= resources["requests"].keys() and {"cpu", "memory"} <= resources["limits"].keys()
             assert container["securityContext"]["allowPrivilegeEscalation"] is False, name
