@@ -8,7 +8,7 @@ ROLE ?= target_office
 UNIT ?=
 SCOPE ?= demo
 
-.PHONY: install up test token bench clean-venv
+.PHONY: install up demo-year test token bench clean-venv
 
 install: $(STAMP)
 
@@ -19,6 +19,9 @@ $(STAMP): requirements.txt shared/pyproject.toml services/*/pyproject.toml deplo
 
 up: install  ## create databases + vhost, migrate, start 4 APIs + workers, seed the demo district; Ctrl-C stops all
 	$(PY) -m bihuan_local.launcher
+
+demo-year: install  ## like `make up`, and replay the rest of the demo year, then publish the assessment
+	$(PY) -m bihuan_local.launcher --demo-year
 
 test: install  ## the whole test suite against the real PostgreSQL, RabbitMQ and Redis
 	$(PY) -m pytest
@@ -31,3 +34,7 @@ bench: install  ## benchmarks with baselines measured in the same run
 
 clean-venv:
 	rm -rf $(VENV)
+
+.PHONY: asyncapi
+asyncapi: install  ## regenerate docs/asyncapi.yaml (the event catalogue) from the contracts in shared/
+	$(PY) -m bihuan_shared.events.asyncapi --output docs/asyncapi.yaml

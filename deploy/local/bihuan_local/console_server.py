@@ -1,6 +1,7 @@
 """The console's one web address: serves the built web app (console/dist), reverse-proxies /api/<service>/... to
 the four services so the browser talks to a single origin, and offers a development login that mints a token for
 a chosen role, unit and scope. Run: `python -m bihuan_local.console_server` (the launcher starts it)."""
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -123,6 +124,7 @@ async def healthz(request: Request) -> Response:
 
 
 def create_app() -> Starlette:
+    @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         # No read timeout: the leader dashboard keeps a server-sent-events stream open.
         app.state.client = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=None), follow_redirects=False)

@@ -1,110 +1,188 @@
-"""The demo district, driven through the public APIs exactly as users would: the target office drafts and
-publishes targets, units report progress, and the supervision and assessment views fill from the events.
-Idempotent: a second run finds its targets and only reports what is missing."""
+"""The demo district, driven through the public APIs exactly as users would: the target office registers the units
+and publishes the target book, contracts are signed, units report the first quarter (backfilled with March dates),
+lags are explained, a target is added mid-year, evaluations are entered and the assessment is computed.
+Idempotent: a second run finds what exists and only does what is missing. An API a service does not offer (yet)
+is skipped with a note in Chinese, never a crash."""
 import asyncio
 import logging
+import os
 from datetime import date
 
 import httpx
 
-from bihuan_local.catalog import SERVICES
-from bihuan_shared.auth.tokens import mint_token
-from bihuan_shared.settings import ServiceSettings
+from bihuan_local.demo_api import DemoApi, Missing
+from bihuan_local.demo_assessment import compute_assessment
+from bihuan_local.demo_clock import demo_today, demo_year
+from bihuan_local.demo_district import (LAG_REASONS, LEADERS, SCOPE, SCOPE_NAME, UNITS, lagging_codes,
+                                        target_specs)
 
 log = logging.getLogger("bihuan.demo")
 
-SCOPE = "demo"
-PLANNING, EXECUTION, SUPERVISION, ASSESSMENT = (svc.base_url() + "/api/v1" for svc in SERVICES)
+
+def demo_limit() -> int | None:
+    """BIHUAN_DEMO_SIZE=small seeds 8 key tasks (for browser tests); the default is the whole book."""
+    return 8 if os.environ.get("BIHUAN_DEMO_SIZE") == "small" else None
 
 
-def _quarters(year: int) -> list[date]:
-    return [date(year, 3, 31), date(year, 6, 30), date(year, 9, 30), date(year, 12, 31)]
+def say(text: str) -> None:
+    print(f"演示 | {text}", flush=True)
 
 
-def demo_targets(year: int) -> list[dict]:
-    q = _quarters(year)
-    return [
-        {"code": f"{year}-ZX-01", "title": "每万人口发明专利拥有量达到69件", "category": "special_work", "source": "市级交办",
-         "area": "科技创新", "lead_unit": "U-KW", "responsible_units": ["U-ZSCQ"], "cooperating_units": ["U-FGW"],
-         "leader": "L-WANG", "weight": 3,
-         "indicator": {"kind": "quantitative", "unit_of_measure": "件/万人", "baseline": 60, "target_value": 69,
-                       "direction": "up", "cumulative": True},
-         "milestones": [{"due_date": d.isoformat(), "expected_value": v} for d, v in zip(q, [62, 64, 66.5, 69])]},
-        {"code": f"{year}-ZD-07", "title": "虹梅街道沿河15处违法建筑拆除（1895平方米）", "category": "key_work",
-         "source": "区级", "area": "城市管理", "lead_unit": "U-HM", "responsible_units": [],
-         "cooperating_units": ["U-CGZF"], "leader": "L-LI", "weight": 2,
-         "indicator": {"kind": "quantitative", "unit_of_measure": "处", "baseline": 0, "target_value": 15,
-                       "direction": "up", "cumulative": True},
-         "milestones": [{"due_date": d.isoformat(), "expected_value": v} for d, v in zip(q[:3], [5, 11, 15])]},
-        {"code": f"{year}-SS-03", "title": "区政务服务“一网通办”平台全面上线", "category": "public_service",
-         "source": "区委要求", "area": "营商环境", "lead_unit": "U-ZWB", "responsible_units": ["U-DSJ"],
-         "cooperating_units": [], "leader": "L-WANG", "weight": 1,
-         "indicator": {"kind": "qualitative"},
-         "milestones": [{"due_date": q[1].isoformat(), "deliverable": "完成平台招标与需求评审"},
-                        {"due_date": q[3].isoformat(), "deliverable": "平台全区上线，事项接入率100%"}]},
-    ]
+async def seed_directory(api: DemoApi) -> None:
+    office = api.as_("target_office")
+    try:
+        await api.put("planning", f"scopes/{SCOPE}", {"name": SCOPE_NAME, "kind": "district"}, office)
+        existing = {u["code"] for u in await api.get("planning", f"directory/{SCOPE}/units", office)}
+        missing = [u for u in UNITS if u[0] not in existing]
+        await api.gather(api.put("planning", f"directory/{SCOPE}/units/{code}",
+                                 {"name": name, "kind": kind, "assessment_group": group}, office)
+                         for code, name, kind, group, _ in missing)
+        for code, name, title in LEADERS:
+            units = [u[0] for u in UNITS if u[4] == code]
+            await api.put("planning", f"directory/{SCOPE}/leaders/{code}", {"name": name, "title": title,
+                                                                          "units": units}, office)
+        say(f"单位目录：{len(UNITS)} 个单位（新登记 {len(missing)} 个），{len(LEADERS)} 位分管领导")
+    except Missing as exc:
+        say(f"跳过单位目录：{exc}")
 
 
-def _headers(role: str, unit: str | None = None) -> dict:
-    token = mint_token(ServiceSettings(), user=f"demo-{role}@{unit or SCOPE}", roles=[role], unit=unit, scope=SCOPE)
-    return {"Authorization": f"Bearer {token}"}
+async def publish_book(api: DemoApi, year: int) -> dict[str, dict]:
+    """Every key task and sub-item, created if missing and moved on to published. Returns targets by code."""
+    office = api.as_("target_office")
+    found = {t["code"]: t for t in await api.all_targets(year)}
+    created = 0
+
+    async def ensure(spec: dict, parent_id: str | None) -> dict:
+        nonlocal created
+        target = found.get(spec["code"])
+        if target is None:
+            body = {"scope": SCOPE, "year": year, **spec}
+            if parent_id:
+                body["parent_id"] = parent_id
+            target = await api.post("planning", "targets", body, office)
+            created += 1
+        for action, status in (("submit", "draft"), ("approve", "submitted"), ("publish", "approved")):
+            if target["status"] == status:
+                target = await api.post("planning", f"targets/{target['id']}/{action}", {"comment": "演示数据"}, office)
+        found[spec["code"]] = target
+        return target
+
+    async def one_task(key: dict, subs: list[dict]) -> None:
+        parent = await ensure(key, None)
+        for sub in subs:
+            await ensure(sub, parent["id"])
+
+    specs = target_specs(year, demo_limit())
+    await api.gather((one_task(k, s) for k, s in specs), limit=6)
+    subs = sum(len(s) for _, s in specs)
+    say(f"{year} 年度目标书：{len(specs)} 项重点工作、{subs} 个子项目已发布（本次新建 {created} 项）")
+    return found
 
 
-async def _publish(client: httpx.AsyncClient, spec: dict, year: int) -> dict:
-    office = _headers("target_office")
-    found = (await client.get(f"{PLANNING}/targets", params={"scope": SCOPE, "year": year, "q": spec["title"]},
-                              headers=office)).json()["items"]
-    target = found[0] if found else None
-    if target is None:
-        r = await client.post(f"{PLANNING}/targets", json={"scope": SCOPE, "year": year, **spec}, headers=office)
-        r.raise_for_status()
-        target = r.json()
-    for action, status in (("submit", "draft"), ("approve", "submitted"), ("publish", "approved")):
-        if target["status"] == status:
-            r = await client.post(f"{PLANNING}/targets/{target['id']}/{action}", json={"comment": "演示数据"},
-                                  headers=office)
-            r.raise_for_status()
-            target = r.json()
-    return target
-
-
-async def _wait_in_execution(client: httpx.AsyncClient, target_id: str, unit: str) -> dict:
-    for _ in range(100):
-        r = await client.get(f"{EXECUTION}/targets/{target_id}", headers=_headers("unit_reporter", unit))
-        if r.status_code == 200:
-            return r.json()
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"execution never learned target {target_id}")
-
-
-async def _report_upcoming(client: httpx.AsyncClient, target: dict) -> None:
-    """The lead unit reports the next milestone due from today as done: early completion, as the leaders ask."""
-    unit = target["lead_unit"]
-    view = await _wait_in_execution(client, target["id"], unit)
-    upcoming = [m for m in view["milestones"] if m["status"] in ("pending", "due_soon")]
-    if not upcoming:
+async def sign_contracts(api: DemoApi, year: int, targets: dict[str, dict]) -> None:
+    office = api.as_("target_office")
+    try:
+        signed = {c["unit_code"] for c in await api.get("planning", "contracts", office,
+                                                        params={"scope": SCOPE, "year": year})
+                  if c["status"] == "signed"}
+    except Missing as exc:
+        say(f"跳过责任书：{exc}")
         return
-    m = upcoming[0]
-    body = ({"actual_value": m["expected_value"]} if m["expected_value"] is not None else {"deliverable_done": True})
-    body["narrative"] = "按计划推进，节点提前完成。"
-    r = await client.post(f"{EXECUTION}/targets/{target['id']}/milestones/{m['id']}/progress", json=body,
-                          headers=_headers("unit_reporter", unit))
-    r.raise_for_status()
+    owners = sorted({t["lead_unit"] for t in targets.values()} | {u for t in targets.values()
+                                                                   for u in t["responsible_units"]})
+
+    async def one(unit: str) -> None:
+        contract = await api.post("planning", "contracts", {"scope": SCOPE, "year": year, "unit": unit}, office)
+        leader = contract.get("leader_code")
+        signer = api.as_("leader", user=leader) if leader else office
+        await api.post("planning", f"contracts/{contract['id']}/sign", {"note": "年初签订目标责任书"}, signer)
+
+    await api.gather((one(u) for u in owners if u not in signed), limit=6)
+    say(f"目标责任书：{len(owners)} 个单位已签订（本次新签 {len([u for u in owners if u not in signed])} 份）")
 
 
-async def run_demo() -> None:
-    year = date.today().year
-    async with httpx.AsyncClient(timeout=10) as client:
-        targets = [await _publish(client, spec, year) for spec in demo_targets(year)]
-        for target in targets:
-            await _report_upcoming(client, target)
-        await asyncio.sleep(1.0)
-        print(f"\n演示辖区「{SCOPE}」{year} 年度目标书：已发布 {len(targets)} 项目标", flush=True)
-        for target in targets:
-            view = (await client.get(f"{SUPERVISION}/targets/{target['id']}", headers=_headers("supervisor"))).json()
-            statuses = ", ".join(m["status"] for m in view.get("milestones", []))
-            done = (await client.get(f"{ASSESSMENT}/completion", params={"scope": SCOPE, "unit": target["lead_unit"]},
-                                     headers=_headers("assessor"))).json()
-            print(f"  · {target['code']} {target['title']}\n      督查视图节点状态: {statuses}\n"
-                  f"      考核: 牵头单位 {target['lead_unit']} 节点 {done.get('milestones')} 个，已完成 {done.get('completed')} 个"
-                  f"（提前 {done.get('early')}）", flush=True)
+async def replay_first_quarter(api: DemoApi, year: int, targets: dict[str, dict]) -> None:
+    """Each sub-item's Q1 milestone (due 31 March) is reported with March dates: 210 met, 11 lagging."""
+    subs = sorted(c for c in targets if c.count("-") == 3)
+    lagging = dict(zip(lagging_codes(subs), LAG_REASONS))
+    views = await api.execution_views([targets[c] for c in subs])
+    met = lag = reported = 0
+
+    async def one(code: str) -> None:
+        nonlocal met, lag, reported
+        target, view = targets[code], views[targets[code]["id"]]
+        m = next(x for x in view["milestones"] if x["seq"] == 1)
+        reporter = api.as_("unit_reporter", unit=target["lead_unit"])
+        if code in lagging:
+            lag += 1
+            if m["status"] in ("overdue", "pending", "due_soon") and not m.get("latest_value") and m.get("expected_value"):
+                await api.report(target, m, reporter, value=round(m["expected_value"] * 0.6, 2),
+                                 narrative="部分完成，节点滞后。", on=date(year, 3, 28))
+                reported += 1
+            await api.explain_lag(target, m, reporter, *lagging[code])
+            return
+        met += 1
+        if m["status"].startswith("done"):
+            return
+        day = date(year, 3, 10 + (len(code) * 7 + ord(code[-1])) % 21)
+        await api.report(target, m, reporter, value=m.get("expected_value"), narrative="按计划完成第一季度节点任务。",
+                         on=day)
+        reported += 1
+
+    await api.gather((one(c) for c in subs), limit=8)
+    say(f"第一季度：{len(subs)} 个子项目节点中 {met} 个按时完成，{lag} 个滞后（本次补录 {reported} 条进展）")
+
+
+async def add_target_mid_year(api: DemoApi, year: int, targets: dict[str, dict]) -> None:
+    """One adjustment that adds a target (动态调整：新增), requested and approved."""
+    code = f"{year}-TZ-01"
+    if code in targets:
+        return
+    office = api.as_("target_office")
+    body = {"reason": "区委常委会决定年中新增：老旧小区电动自行车集中充电设施建设",
+            "target": {"scope": SCOPE, "year": year, "code": code, "title": "老旧小区电动自行车集中充电设施全覆盖",
+                       "area": "民生保障", "category": "public_service", "source": "区委要求", "lead_unit": "U-FG",
+                       "responsible_units": ["U-XJH"], "cooperating_units": ["U-YJ"], "leader": "L-LI",
+                       "indicator": {"kind": "quantitative", "unit_of_measure": "个小区", "baseline": 0,
+                                     "target_value": 120, "direction": "up", "cumulative": True},
+                       "milestones": [{"due_date": f"{year}-09-30", "expected_value": 60},
+                                      {"due_date": f"{year}-12-31", "expected_value": 120}]}}
+    try:
+        pending = [a for a in await api.get("planning", "adjustments", office, params={"scope": SCOPE})
+                   if (a.get("proposal", {}).get("target") or a.get("proposal", {})).get("code") == code]
+        adjustment = pending[0] if pending else await api.post("planning", "adjustments", body, office)
+        if adjustment["status"] == "pending":
+            await api.post("planning", f"adjustments/{adjustment['id']}/approve", {"comment": "同意新增"}, office)
+        say("动态调整：年中新增目标「老旧小区电动自行车集中充电设施全覆盖」已审批")
+    except Missing as exc:
+        say(f"跳过动态调整：{exc}")
+
+
+async def backfill_voice(api: DemoApi, year: int) -> None:
+    from bihuan_local.demo_feeds import backfill
+
+    until = min(demo_today(), date(year, 4, 8))
+    try:
+        sent = await backfill(api, year, until, per_day=10 if demo_limit() else 40)
+        say(f"12345 工单与窗口评价：{year}-01-01 至 {until} 共 {sent} 条（重复运行不重复入库）")
+    except Missing as exc:
+        say(f"跳过热线数据：{exc}")
+
+
+async def run_demo() -> dict:
+    year = demo_year()
+    async with httpx.AsyncClient(timeout=30) as client:
+        api = DemoApi(client, SCOPE)
+        await seed_directory(api)
+        targets = await publish_book(api, year)
+        await sign_contracts(api, year, targets)
+        await replay_first_quarter(api, year, targets)
+        await add_target_mid_year(api, year, targets)
+        await backfill_voice(api, year)
+        await compute_assessment(api, year, say)
+        return targets
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    asyncio.run(run_demo())

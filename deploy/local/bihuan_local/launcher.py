@@ -54,6 +54,10 @@ async def main(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     provision_vhost()
     await provision_databases()
+    if args.demo or args.demo_year:
+        from bihuan_local.demo_clock import pin_clock
+
+        log.info("演示时钟：%s（可用 BIHUAN_EXECUTION_TODAY 等变量覆盖）", pin_clock(args.demo_year))
     console = args.console and await asyncio.to_thread(ensure_console_built)
     children: list[Child] = []
     background: list[asyncio.Task] = []
@@ -72,13 +76,12 @@ async def main(args: argparse.Namespace) -> int:
                 log.warning("控制台未构建，网页地址只显示构建提示；接口不受影响")
         await wait_ready()
         print(banner(time.monotonic() - t0), flush=True)
-        if args.demo:
-            from bihuan_local.demo import run_demo
-
-            await run_demo()
+        if args.demo or args.demo_year:
+            if not await _play_demo(args, stop):
+                return 130
         if args.exit_after_demo:
             return 0
-        if args.demo:
+        if args.demo or args.demo_year:
             from bihuan_local.demo_feeds import stream_feeds
 
             background.append(asyncio.create_task(stream_feeds()))  # 12345 and window ratings keep flowing
@@ -98,12 +101,32 @@ async def main(args: argparse.Namespace) -> int:
         log.info("all processes stopped")
 
 
+async def _play_demo(args: argparse.Namespace, stop: asyncio.Event) -> bool:
+    """Seed (and with --demo-year replay) the demo district; Ctrl-C while it runs stops it. False when stopped."""
+    if args.demo_year:
+        from bihuan_local.demo_year import run_year as play
+    else:
+        from bihuan_local.demo import run_demo as play
+    demo = asyncio.create_task(play())
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait([demo, stopper], return_when=asyncio.FIRST_COMPLETED)
+    if not demo.done():
+        demo.cancel()
+        return False
+    stopper.cancel()
+    if demo.exception() is not None:
+        log.error("演示数据未能完整生成（服务继续运行）：%r", demo.exception())
+    return True
+
+
 def cli() -> None:
     parser = argparse.ArgumentParser(description="Run Bihuan locally (no containers).")
     parser.add_argument("--no-demo", dest="demo", action="store_false", help="do not seed the demo district")
     parser.add_argument("--exit-after-demo", action="store_true", help="stop once the demo has run (smoke test)")
     parser.add_argument("--json-logs", action="store_true", help="JSON logs as in production")
     parser.add_argument("--assessment-workers", type=int, default=1)
+    parser.add_argument("--demo-year", action="store_true",
+                        help="play the whole demo year (make demo-year): report every milestone, publish the assessment")
     parser.add_argument("--no-console", dest="console", action="store_false", help="do not build/serve the console")
     sys.exit(asyncio.run(main(parser.parse_args())))
 
