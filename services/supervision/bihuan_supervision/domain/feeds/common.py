@@ -58,6 +58,8 @@ class Checker:
 
     def text(self, rec: dict, field: str, *, required: bool = False, max_len: int = MAX_SHORT) -> str | None:
         value = rec.get(field)
+        if type(value) is str and 0 < len(value) <= max_len:  # the common case, checked first (hot path)
+            return value
         if value is None or value == "":
             if required:
                 self.fail(field, "必填字段缺失")
@@ -98,6 +100,12 @@ class Checker:
         return self.moment_of(rec.get(field), field, required)
 
     def moment_of(self, value: Any, field: str, required: bool = False) -> datetime | None:
+        if type(value) is str:  # hot path
+            try:
+                dt = datetime.fromisoformat(value)
+                return dt if dt.tzinfo is not None else dt.replace(tzinfo=CST)
+            except ValueError:
+                pass
         if value is None or value == "":
             if required:
                 self.fail(field, "必填字段缺失")

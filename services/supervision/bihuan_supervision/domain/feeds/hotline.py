@@ -23,7 +23,7 @@ def parse_order(rec: dict, c: Checker) -> tuple | None:
     received_at = c.moment(rec, "received_at", required=True)
     category = c.text(rec, "category", required=True)
     unit = c.text(rec, "assigned_unit", max_len=MAX_ID)
-    history = _history(rec.get("status_history"), c)
+    history = _history(rec, c)
     sign_in_deadline = c.moment(rec, "sign_in_deadline")
     close_deadline = c.moment(rec, "close_deadline")
     resolved = c.flag(rec, "resolved")
@@ -51,17 +51,19 @@ def parse_order(rec: dict, c: Checker) -> tuple | None:
         repeat_of is not None,
         0,
     ]
-    history_json = orjson.dumps([{"status": s, "at": t.isoformat()} for s, t in history]).decode() if history else "[]"
+    # The source's own history, kept as received once every step is checked (ordering is by time when read).
+    history_json = orjson.dumps(rec["status_history"]).decode() if history else "[]"
     return (*row, status, history_json, sign_in_deadline, close_deadline, signed_at, closed_at, resolved,
             satisfaction, repeat_of, unit, month_of(day), day, category, [int(x) for x in contrib])
 
 
-def _history(value, c: Checker) -> list[tuple[str, object]]:
+def _history(rec: dict, c: Checker) -> list[tuple[str, object]]:
+    value = rec.get("status_history")
     if value is None or value == "":
         return []
     if isinstance(value, str):  # CSV / Excel carry the history as a JSON text
         try:
-            value = orjson.loads(value)
+            value = rec["status_history"] = orjson.loads(value)
         except orjson.JSONDecodeError:
             c.fail("status_history", "应为 JSON 数组")
             return []
@@ -70,13 +72,14 @@ def _history(value, c: Checker) -> list[tuple[str, object]]:
         return []
     steps = []
     for i, step in enumerate(value):
-        if not isinstance(step, dict) or step.get("status") not in STATUS_SET:
+        if type(step) is not dict or step.get("status") not in STATUS_SET:
             c.fail(f"status_history.{i}.status", f"取值应为: {'、'.join(STATUSES)}")
             continue
         at = c.moment_of(step.get("at"), f"status_history.{i}.at", required=True)
         if at is not None:
             steps.append((step["status"], at))
-    steps.sort(key=lambda s: s[1])
+    if any(steps[k][1] > steps[k + 1][1] for k in range(len(steps) - 1)):
+        steps.sort(key=lambda s: s[1])
     return steps
 
 
