@@ -1,3 +1,3 @@
-from bihuan_supervision.api import feeds, hotline, targets
+from bihuan_supervision.api import feeds, hotline, metrics, targets
 
-routers = [targets.router, feeds.router, hotline.router]
+routers = [targets.router, feeds.router, hotline.router, metrics.router]

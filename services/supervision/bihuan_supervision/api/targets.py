@@ -9,6 +9,7 @@ from bihuan_shared.auth import Principal, Role, require_roles
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import NotFound
 from bihuan_supervision.store.models import TargetView
+from bihuan_supervision.store.voice import citizen_voice
 
 router = APIRouter(prefix="/targets", tags=["targets"])
 
@@ -41,6 +42,8 @@ class TargetOut(BaseModel):
     version: int
     cancelled: bool
     milestones: list[MilestoneOut]
+    # The citizens' voice: hotline categories linked to this target, with their counts and rates for its year.
+    citizen_voice: list[dict] = []
 
 
 @router.get("/{target_id}")
@@ -50,4 +53,6 @@ async def get_target(target_id: str, principal: Overseer, session: SessionDep) -
     if view is None:
         raise NotFound(f"目标 {target_id} 不存在", code="target_not_found")
     principal.require_scope(view.scope)
-    return TargetOut.model_validate(view)
+    out = TargetOut.model_validate(view)
+    out.citizen_voice = await citizen_voice(session, view.scope, view.id, view.year)
+    return out

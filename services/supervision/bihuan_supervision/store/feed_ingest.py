@@ -63,10 +63,12 @@ WITH old AS (
     GROUP BY metric_unit, metric_day
     ON CONFLICT (scope, source, unit, day) DO UPDATE SET records = t.records + excluded.records
 ), late AS (
-    -- late data for a period already published: mark it for a new revision
-    UPDATE metric_publications p SET dirty = true FROM (SELECT DISTINCT unit, month FROM units) u
-    WHERE p.scope = $1 AND p.source = $2 AND p.unit = u.unit AND p.period IN (
+    -- late data for a closed period: (re)mark its publication so the clock publishes a new revision
+    INSERT INTO metric_publications AS p (scope, source, unit, period, period_kind, revision, counts, dirty)
+    SELECT DISTINCT $1, $2, u.unit, c.period, c.period_kind, 0, '{{}}'::jsonb, true
+    FROM (SELECT DISTINCT unit, month FROM units) u JOIN period_closures c ON c.scope = $1 AND c.period IN (
         to_char(u.month, 'YYYY-MM'), to_char(u.month, 'YYYY-"Q"Q'), to_char(u.month, 'YYYY'))
+    ON CONFLICT (scope, source, unit, period) DO UPDATE SET dirty = true
 )
 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"""
     return create, upsert
