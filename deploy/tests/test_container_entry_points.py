@@ -115,3 +115,10 @@ async def test_worker_healthcheck_needs_both_database_and_broker(make_database, 
     monkeypatch.setenv("BIHUAN_ASSESSMENT_AMQP_URL", amqp_url)
     monkeypatch.setenv("BIHUAN_ASSESSMENT_DATABASE_URL", url.rsplit("/", 1)[0] + "/bihuan_no_such_database")
     assert await asyncio.to_thread(healthcheck, args) == 1
+
+
+def test_migrate_finds_the_same_migrations_as_each_service_declares():
+    from importlib import import_module
+
+    for service in ("planning", "execution", "supervision", "assessment"):
+        assert service_migrations(service) == import_module(f"bihuan_{service}.main").MIGRATIONS

@@ -10,6 +10,7 @@ import sys
 import time
 import zlib
 from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Awaitable, Callable, TypeVar
 
@@ -35,6 +36,13 @@ def service_settings(service: str) -> ServiceSettings:
 
 
 def service_migrations(service: str) -> Path:
+    """bihuan_<service>/store/migrations (the layout every service shares) found without importing the web app,
+    which would cost a migration job seconds of start-up; bihuan_<service>.main.MIGRATIONS otherwise."""
+    spec = find_spec(f"bihuan_{service}")
+    if spec is not None and spec.submodule_search_locations:
+        candidate = Path(next(iter(spec.submodule_search_locations))) / "store" / "migrations"
+        if (candidate / "env.py").exists():
+            return candidate
     return import_module(f"bihuan_{service}.main").MIGRATIONS
 
 
