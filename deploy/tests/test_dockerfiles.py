@@ -1,5 +1,6 @@
-"""services/<name>/Dockerfile, read instruction by instruction and linted with hadolint (no Docker engine here to build them): multi-stage,
-slim Python 3.11, versions pinned by requirements.txt, non-root, a health check, the service's own entry points."""
+"""services/<name>/Dockerfile, read instruction by instruction and linted with hadolint (no Docker engine here to
+build them): multi-stage, slim Python 3.11, versions pinned by requirements.txt, non-root, a health check, the
+service's own entry points."""
 import fnmatch
 import importlib.util
 import json
