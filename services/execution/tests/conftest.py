@@ -1,6 +1,8 @@
 """Execution's test fixtures: each test module gets its own database and its own RabbitMQ vhost, so the worker of
 one module never consumes another module's (or another service's) events."""
-from typing import AsyncIterator
+import asyncio
+import subprocess
+from typing import AsyncIterator, Callable
 
 import httpx
 import pytest_asyncio
@@ -20,13 +22,13 @@ async def settings(request, make_database, infra, run_id, redis_prefix, tmp_path
     url = await make_database(f"exec_{name}")
     await upgrade_async(MIGRATIONS, url)
     vhost = f"bihuan_test_{run_id}_exec_{name}"
-    create_vhost(infra, vhost)
+    await _with_retries(lambda: create_vhost(infra, vhost))
     yield ExecutionSettings(database_url=url, amqp_url=infra.vhost_url(vhost), redis_url=infra.redis_url,
                             redis_prefix=redis_prefix, retry_delay_ms=200, relay_poll_seconds=0.2,
-                            overdue_clock_seconds=0.1, today=DAY0, db_pool_size=5, log_json=False,
+                            overdue_clock_seconds=0.1, today=DAY0, db_pool_size=2, log_json=False,
                             evidence_dir=str(tmp_path_factory.mktemp(f"evidence_{name}")),
                             evidence_max_bytes=64 * 1024)
-    delete_vhost(infra, vhost)
+    await _with_retries(lambda: delete_vhost(infra, vhost))
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -35,3 +37,14 @@ async def api(settings) -> AsyncIterator[httpx.AsyncClient]:
     async with running_worker(runtime(settings)), running_app(create_app(settings)) as client:
         yield client
 
+
+
+async def _with_retries(action: Callable[[], None], attempts: int = 4) -> None:
+    """rabbitmqctl starts an Erlang VM per call; on a busy shared machine it sometimes fails and then succeeds."""
+    for attempt in range(attempts):
+        try:
+            return await asyncio.to_thread(action)
+        except subprocess.CalledProcessError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(1 + attempt)

@@ -1,3 +1,4 @@
-from bihuan_execution.api import contributions, cooperation, evidence, lags, matters, progress
+from bihuan_execution.api import contributions, cooperation, evidence, lags, matters, progress, reports
 
-routers = [progress.router, evidence.router, contributions.router, lags.router, matters.router, cooperation.router]
+routers = [progress.router, evidence.router, contributions.router, lags.router, matters.router, cooperation.router,
+           reports.router]

@@ -10,6 +10,7 @@ from bihuan_execution.api.access import Reader, Reporter, load_milestone, load_t
     require_owner_unit, settings_of, today_of
 from bihuan_execution.clock import now
 from bihuan_execution.domain.lag import OBJECTIVE_CATEGORIES, may_explain
+from bihuan_execution.domain.status import status_of
 from bihuan_execution.store.models import LagExplanation
 from bihuan_shared.audit import record_audit
 from bihuan_shared.contracts.execution import LagExplained
@@ -69,8 +70,10 @@ async def explain_lag(target_id: str, milestone_id: str, body: LagIn, principal:
         target = await load_target(session, principal, target_id, open_only=True)
         require_owner_unit(principal, target)
         milestone = await load_milestone(session, target_id, milestone_id, for_update=True)
-        if not may_explain(milestone.status):
-            raise Conflict(f"节点状态为 {milestone.status}，未滞后也无风险，无需说明滞后原因", code="milestone_not_lagging")
+        # Judged on today's calendar, not on the stored status the clock refreshes every minute.
+        status = status_of(milestone.due_date, milestone.completed_on, day, settings_of(request).due_soon_days)
+        if not may_explain(status):
+            raise Conflict(f"节点状态为 {status}，未滞后也无风险，无需说明滞后原因", code="milestone_not_lagging")
         lag = LagExplanation(target_id=target_id, milestone_id=milestone_id, unit=principal.unit,
                              explained_by=principal.user, explained_on=day, **body.model_dump())
         session.add(lag)
