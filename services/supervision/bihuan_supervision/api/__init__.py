@@ -1,3 +1,3 @@
-from bihuan_supervision.api import feeds, hotline, metrics, targets
+from bihuan_supervision.api import feeds, hotline, metrics, targets, warnings
 
-routers = [targets.router, feeds.router, hotline.router, metrics.router]
+routers = [targets.router, feeds.router, hotline.router, metrics.router, warnings.router]

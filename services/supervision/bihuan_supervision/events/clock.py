@@ -1,23 +1,38 @@
-"""The worker's clock: what happens because time passed, not because an event arrived. Each duty runs in its own
-transaction and tolerates other worker copies (row locks with SKIP LOCKED, or idempotent upserts)."""
+"""The worker's clock: what happens because time passed, not because an event arrived (a milestone comes due, an
+order's reply deadline passes, a closed period receives late data, today's hotline volume spikes). Each duty runs in
+its own transaction and tolerates other worker copies (row locks, idempotent upserts); it returns the actions to run
+after commit (webhook, dashboards)."""
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Awaitable, Callable
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from bihuan_supervision.events.notify import stage
+from bihuan_supervision.store.feed_tables import UnitDayCounts
+from bihuan_supervision.store.metrics import publish_dirty
+from bihuan_supervision.store.models import MilestoneView, TargetView
+from bihuan_supervision.store.warnings import reassess_spikes, reassess_target, today
 
 log = logging.getLogger(__name__)
 
-Duty = Callable[[AsyncSession, object], Awaitable[object]]
+Duty = Callable[[AsyncSession, object], Awaitable[list | None]]
+# how far ahead the clock looks for milestones coming due (the largest yellow_days any scope may set)
+HORIZON_DAYS = 60
 
 
 def clock_task(duties: list[Duty]):
     async def task(runtime, stop: asyncio.Event) -> None:
+        resources = {"redis": runtime.redis, "settings": runtime.settings, "sessionmaker": runtime.sessionmaker}
         while not stop.is_set():
             for duty in duties:
                 try:
                     async with runtime.sessionmaker() as session, session.begin():
-                        await duty(session, runtime)
+                        after = await duty(session, resources) or []
+                    for action in after:
+                        await action()
                 except Exception:
                     log.exception("clock duty failed", extra={"duty": duty.__name__})
             try:
@@ -28,7 +43,30 @@ def clock_task(duties: list[Duty]):
     return task
 
 
-async def republish_late_metrics(session: AsyncSession, runtime) -> None:
-    from bihuan_supervision.store.metrics import publish_dirty
-
+async def republish_late_metrics(session: AsyncSession, resources: dict) -> None:
     await publish_dirty(session)
+
+
+async def warn_on_time(session: AsyncSession, resources: dict) -> list:
+    """Milestones coming due or past due without an event saying so: reassess their targets."""
+    day = today()
+    ids = (await session.scalars(
+        select(MilestoneView.target_id).distinct().join(TargetView, TargetView.id == MilestoneView.target_id)
+        .where(MilestoneView.completed_on.is_(None), ~TargetView.cancelled,
+               MilestoneView.due_date <= day + timedelta(days=HORIZON_DAYS)))).all()
+    after: list = []
+    for target_id in ids:
+        view = await session.get(TargetView, target_id)
+        await stage(session, view.scope, await reassess_target(session, target_id, day), resources=resources,
+                    after=after)
+    return after
+
+
+async def warn_on_spikes(session: AsyncSession, resources: dict) -> list:
+    day = today()
+    scopes = (await session.scalars(select(UnitDayCounts.scope).distinct().where(
+        UnitDayCounts.day >= day - timedelta(days=1)))).all()
+    after: list = []
+    for scope in scopes:
+        await stage(session, scope, await reassess_spikes(session, scope, day), resources=resources, after=after)
+    return after

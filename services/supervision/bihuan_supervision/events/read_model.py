@@ -2,9 +2,12 @@
 from sqlalchemy import select
 
 from bihuan_shared.bus.consumer import HandlerContext
-from bihuan_shared.contracts.execution import MilestoneCompleted, MilestoneOverdue, ProgressReported
+from bihuan_shared.contracts.execution import LagExplained, MilestoneCompleted, MilestoneOverdue, ProgressReported
 from bihuan_shared.contracts.planning import TargetAdjusted, TargetCancelled, TargetPublished, TargetSnapshot
+from bihuan_supervision.events.notify import refresh_dashboards, stage
 from bihuan_supervision.store.models import MilestoneView, TargetView
+from bihuan_supervision.store.warning_tables import LagSeen
+from bihuan_supervision.store.warnings import reassess_target
 
 DONE_STATUS = {"early": "done_early", "on_time": "done_on_time", "late": "done_late"}
 
@@ -21,6 +24,7 @@ async def on_target_cancelled(ctx: HandlerContext, event: TargetCancelled) -> No
     view = await ctx.session.get(TargetView, event.target_id, with_for_update=True)
     if view is not None and ctx.envelope.sequence > view.event_seq:
         view.cancelled, view.event_seq = True, ctx.envelope.sequence
+        await _reassess(ctx, event.target_id)
 
 
 async def _apply_snapshot(ctx: HandlerContext, event: TargetSnapshot) -> None:
@@ -33,12 +37,14 @@ async def _apply_snapshot(ctx: HandlerContext, event: TargetSnapshot) -> None:
     view.scope, view.event_seq, view.cancelled = ctx.envelope.scope, ctx.envelope.sequence, False
     for field in ("year", "code", "title", "category", "lead_unit", "leader", "version"):
         setattr(view, field, getattr(event, field))
+    view.indicator_kind, view.direction = event.indicator.kind, event.indicator.direction
     for snap in event.milestones:
         m = await ctx.session.get(MilestoneView, snap.milestone_id)
         if m is None:
             m = MilestoneView(id=snap.milestone_id, target_id=event.target_id, status="pending", exec_seq=0)
             ctx.session.add(m)
         m.seq, m.due_date, m.expected_value = snap.seq, snap.due_date, snap.expected_value
+    await _reassess(ctx, event.target_id)
 
 
 async def _milestone(ctx: HandlerContext, milestone_id: str) -> MilestoneView | None:
@@ -58,18 +64,38 @@ async def on_progress_reported(ctx: HandlerContext, event: ProgressReported) -> 
     if m is not None:
         m.latest_value = event.actual_value if event.actual_value is not None else m.latest_value
         m.last_reported_at = event.reported_at
+        await _reassess(ctx, event.target_id)
 
 
 async def on_milestone_completed(ctx: HandlerContext, event: MilestoneCompleted) -> None:
     m = await _milestone(ctx, event.milestone_id)
     if m is not None:
         m.status, m.completed_on = DONE_STATUS[event.timeliness], event.completed_on
+        await _reassess(ctx, event.target_id)
 
 
 async def on_milestone_overdue(ctx: HandlerContext, event: MilestoneOverdue) -> None:
     m = await _milestone(ctx, event.milestone_id)
     if m is not None and m.completed_on is None:
         m.status = "overdue"
+        await _reassess(ctx, event.target_id)
+
+
+async def on_lag_explained(ctx: HandlerContext, event: LagExplained) -> None:
+    if await ctx.session.get(LagSeen, event.lag_id) is None:
+        ctx.session.add(LagSeen(lag_id=event.lag_id, target_id=event.target_id, milestone_id=event.milestone_id,
+                                unit=event.unit, explained_on=event.explained_at.date()))
+        await _reassess(ctx, event.target_id)
+
+
+async def _reassess(ctx: HandlerContext, target_id: str) -> None:
+    """Warnings follow the read model in the same transaction; the leader's dashboard follows after commit."""
+    view = await ctx.session.get(TargetView, target_id)
+    if view is None:
+        return
+    await stage(ctx.session, view.scope, await reassess_target(ctx.session, target_id), resources=ctx.resources, ctx=ctx)
+    scope, leader = view.scope, view.leader
+    ctx.after_commit(lambda: refresh_dashboards(ctx.resources, scope, {leader}))
 
 
 HANDLERS = {
@@ -79,4 +105,5 @@ HANDLERS = {
     "execution.progress.reported": on_progress_reported,
     "execution.milestone.completed": on_milestone_completed,
     "execution.milestone.overdue": on_milestone_overdue,
+    "execution.lag.explained": on_lag_explained,
 }

@@ -1,0 +1,94 @@
+"""The warning inbox (a unit sees its own, a leader hers, the supervision office all) and the rules per scope."""
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from datetime import datetime
+from sqlalchemy import select
+
+from bihuan_shared.audit import record_audit
+from bihuan_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from bihuan_shared.web.deps import SessionDep
+from bihuan_shared.web.errors import Forbidden
+from bihuan_supervision.store.warning_tables import Warning, WarningRules
+
+router = APIRouter(prefix="/warnings", tags=["warnings"])
+
+Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
+OVERSIGHT = (Role.SUPERVISOR, Role.TARGET_OFFICE)
+
+
+class WarningOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    level: str
+    subject: str
+    target_id: str | None
+    milestone_id: str | None
+    unit: str | None
+    leader: str | None
+    message: str
+    status: str
+    raised_at: datetime
+    cleared_at: datetime | None
+    cleared_reason: str | None
+
+
+@router.get("")
+async def inbox(principal: CurrentPrincipal, session: SessionDep,
+                status: Literal["open", "cleared", "all"] = "open", limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[WarningOut]:
+    """Warnings for the caller: the unit's own, the leader's targets, or all of the scope for the office."""
+    query = select(Warning).where(Warning.scope == (principal.scope or "")).order_by(Warning.id.desc()).limit(limit)
+    if status != "all":
+        query = query.where(Warning.status == status)
+    if principal.has(*OVERSIGHT):
+        pass
+    elif principal.has(Role.LEADER):
+        query = query.where(Warning.leader == principal.user)
+    elif principal.has(Role.UNIT_REPORTER) and principal.unit:
+        query = query.where(Warning.unit == principal.unit)
+    else:
+        raise Forbidden("无权查看预警", code="role_forbidden")
+    return [WarningOut.model_validate(w) for w in (await session.scalars(query)).all()]
+
+
+class RulesIn(BaseModel):
+    yellow_days: int = Field(7, ge=0, le=60)
+    trajectory_tolerance: float = Field(0.1, ge=0, le=1)
+    lag_repeats: int = Field(2, ge=0, le=100)
+    spike_factor: float = Field(2.0, ge=1, le=100)
+    spike_min_orders: int = Field(20, ge=1)
+    webhook_url: HttpUrl | None = None
+
+
+@router.get("/rules")
+async def get_rules(principal: CurrentPrincipal, session: SessionDep) -> RulesIn:
+    """The warning rules of the caller's scope (defaults until set)."""
+    row = await session.get(WarningRules, principal.scope or "")
+    if row is None:
+        return RulesIn()
+    return RulesIn(yellow_days=row.yellow_days, trajectory_tolerance=row.trajectory_tolerance,
+                   lag_repeats=row.lag_repeats, spike_factor=row.spike_factor,
+                   spike_min_orders=row.spike_min_orders, webhook_url=row.webhook_url)
+
+
+@router.put("/rules")
+async def put_rules(body: RulesIn, principal: Supervisor, session: SessionDep) -> RulesIn:
+    """Set the warning rules of the caller's scope; they apply from the next reassessment (event or clock)."""
+    scope = principal.scope or ""
+    values = body.model_dump(mode="json")
+    async with session.begin():
+        row = await session.get(WarningRules, scope)
+        before = None
+        if row is None:
+            row = WarningRules(scope=scope)
+            session.add(row)
+        else:
+            before = {k: getattr(row, k) for k in values}
+        for k, v in values.items():
+            setattr(row, k, v)
+        row.updated_by = principal.user
+        await record_audit(session, principal, "warnings.rules.set", "warning_rules", scope, before=before, after=values)
+    return body

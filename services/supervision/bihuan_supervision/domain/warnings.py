@@ -1,0 +1,94 @@
+"""Warning rules (预警), pure: given what supervision knows of a target today, which warnings should be open.
+
+  due_soon           yellow  a milestone is due within N days and nothing was reported on it
+  overdue            red     a milestone's due date passed without completion
+  behind_trajectory  yellow  a quantitative target's latest value is behind the value expected by now (± tolerance)
+  repeated_lags      yellow  a target's units explained lags N times or more
+  hotline_spike      yellow  a unit's work orders today reach factor × its mean of the previous 7 days (and a minimum)
+"""
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Rules:
+    yellow_days: int = 7
+    trajectory_tolerance: float = 0.1
+    lag_repeats: int = 2
+    spike_factor: float = 2.0
+    spike_min_orders: int = 20
+
+
+@dataclass(frozen=True)
+class MilestoneState:
+    id: str
+    due_date: date
+    expected_value: float | None
+    completed: bool
+    overdue_reported: bool
+    latest_value: float | None
+    last_reported_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TargetState:
+    id: str
+    title: str
+    unit: str
+    leader: str | None
+    quantitative: bool
+    direction: str  # up | down
+    cancelled: bool
+    milestones: list[MilestoneState]
+    lags: int
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A warning that should be open: keyed by (kind, subject)."""
+
+    kind: str
+    level: str
+    subject: str
+    message: str
+    milestone_id: str | None = None
+
+
+def wanted_for_target(t: TargetState, today: date, rules: Rules) -> list[Wanted]:
+    if t.cancelled:
+        return []
+    out: list[Wanted] = []
+    for m in t.milestones:
+        if m.completed:
+            continue
+        if m.overdue_reported or m.due_date < today:
+            out.append(Wanted("overdue", "red", m.id, f"「{t.title}」节点已逾期（应于 {m.due_date} 完成）", m.id))
+        elif (m.due_date - today).days <= rules.yellow_days and m.last_reported_at is None:
+            out.append(Wanted("due_soon", "yellow", m.id,
+                              f"「{t.title}」节点将于 {m.due_date} 到期，尚未报送进展", m.id))
+    behind = _behind_trajectory(t, today, rules.trajectory_tolerance)
+    if behind is not None:
+        out.append(Wanted("behind_trajectory", "yellow", t.id, behind))
+    if rules.lag_repeats > 0 and t.lags >= rules.lag_repeats:
+        out.append(Wanted("repeated_lags", "yellow", t.id, f"「{t.title}」已 {t.lags} 次说明滞后原因"))
+    return out
+
+
+def _behind_trajectory(t: TargetState, today: date, tolerance: float) -> str | None:
+    if not t.quantitative:
+        return None
+    due = [m for m in t.milestones if m.due_date <= today and m.expected_value is not None]
+    reported = [m for m in t.milestones if m.latest_value is not None and m.last_reported_at is not None]
+    if not due or not reported:
+        return None
+    expected = max(due, key=lambda m: m.due_date).expected_value
+    actual = max(reported, key=lambda m: m.last_reported_at).latest_value
+    slack = abs(expected) * tolerance
+    if (t.direction == "down" and actual > expected + slack) or (t.direction != "down" and actual < expected - slack):
+        return f"「{t.title}」进度落后于计划：当前 {actual:g}，按期应达 {expected:g}"
+    return None
+
+
+def is_spike(today_count: int, previous_days: list[int], rules: Rules) -> bool:
+    mean = sum(previous_days) / 7  # days without orders count as zero
+    return today_count >= rules.spike_min_orders and today_count >= rules.spike_factor * max(mean, 1.0)

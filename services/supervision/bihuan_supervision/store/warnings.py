@@ -1,0 +1,100 @@
+"""Keeping the open warnings equal to what the rules want: raise the missing ones, clear the ones no longer wanted.
+Returns the events to publish; the caller emits them in its transaction."""
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bihuan_shared.contracts.supervision import WarningCleared, WarningRaised
+from bihuan_supervision.domain.feeds.common import CST
+from bihuan_supervision.domain.warnings import MilestoneState, Rules, TargetState, Wanted, is_spike, wanted_for_target
+from bihuan_supervision.store.feed_tables import UnitDayCounts
+from bihuan_supervision.store.models import MilestoneView, TargetView
+from bihuan_supervision.store.warning_tables import LagSeen, Warning, WarningRules
+
+TARGET_KINDS = ("due_soon", "overdue", "behind_trajectory", "repeated_lags")
+
+
+def today() -> date:
+    return datetime.now(CST).date()
+
+
+async def rules_for(session: AsyncSession, scope: str) -> tuple[Rules, str | None]:
+    row = await session.get(WarningRules, scope)
+    if row is None:
+        return Rules(), None
+    return Rules(row.yellow_days, row.trajectory_tolerance, row.lag_repeats, row.spike_factor,
+                 row.spike_min_orders), row.webhook_url
+
+
+async def reassess_target(session: AsyncSession, target_id: str, day: date | None = None) -> list:
+    view = await session.get(TargetView, target_id)
+    if view is None:
+        return []
+    rules, _ = await rules_for(session, view.scope)
+    lags = await session.scalar(select(func.count()).select_from(LagSeen).where(LagSeen.target_id == target_id))
+    state = TargetState(view.id, view.title, view.lead_unit, view.leader, view.indicator_kind == "quantitative",
+                        view.direction or "up", view.cancelled,
+                        [MilestoneState(m.id, m.due_date, m.expected_value, m.completed_on is not None,
+                                        m.status == "overdue", m.latest_value, m.last_reported_at)
+                         for m in await _milestones(session, target_id)], lags or 0)
+    wanted = wanted_for_target(state, day or today(), rules)
+    open_rows = (await session.scalars(select(Warning).where(
+        Warning.scope == view.scope, Warning.target_id == target_id, Warning.status == "open",
+        Warning.kind.in_(TARGET_KINDS)).with_for_update())).all()
+    reason = "目标已取消" if view.cancelled else "条件已解除"
+    return await _sync(session, view.scope, open_rows, wanted, reason,
+                       dict(target_id=view.id, unit=view.lead_unit, leader=view.leader))
+
+
+async def _milestones(session: AsyncSession, target_id: str) -> list[MilestoneView]:
+    await session.flush()  # milestones added in this transaction (a target just published) count too
+    return list((await session.scalars(select(MilestoneView).where(MilestoneView.target_id == target_id))).all())
+
+
+async def reassess_spikes(session: AsyncSession, scope: str, day: date | None = None) -> list:
+    day = day or today()
+    rules, _ = await rules_for(session, scope)
+    rows = (await session.execute(select(UnitDayCounts.unit, UnitDayCounts.day, UnitDayCounts.records).where(
+        UnitDayCounts.scope == scope, UnitDayCounts.source == "hotline",
+        UnitDayCounts.day.between(day - timedelta(days=7), day)))).all()
+    per_unit: dict[str, dict[date, int]] = {}
+    for unit, d, n in rows:
+        per_unit.setdefault(unit, {})[d] = n
+    events = []
+    open_rows = {w.subject: w for w in (await session.scalars(select(Warning).where(
+        Warning.scope == scope, Warning.kind == "hotline_spike", Warning.status == "open").with_for_update())).all()}
+    for unit in set(per_unit) | set(open_rows):
+        days = per_unit.get(unit, {})
+        count = days.get(day, 0)
+        wanted = []
+        if is_spike(count, [days.get(day - timedelta(days=k), 0) for k in range(1, 8)], rules):
+            wanted = [Wanted("hotline_spike", "yellow", unit, f"{unit} 今日热线工单 {count} 件，明显高于近 7 日均值")]
+        existing = [open_rows[unit]] if unit in open_rows else []
+        events += await _sync(session, scope, existing, wanted, "工单量已回落", dict(unit=unit))
+    return events
+
+
+async def _sync(session: AsyncSession, scope: str, open_rows: list[Warning], wanted: list[Wanted], reason: str,
+                about: dict) -> list:
+    now = datetime.now(UTC)
+    want = {(w.kind, w.subject): w for w in wanted}
+    have = {(w.kind, w.subject): w for w in open_rows}
+    events = []
+    for key, row in have.items():
+        if key not in want:
+            row.status, row.cleared_at, row.cleared_reason = "cleared", now, reason
+            events.append(WarningCleared(warning_id=row.id, kind=row.kind, subject=row.subject,
+                                         target_id=row.target_id, unit=row.unit, leader=row.leader,
+                                         reason=reason, cleared_at=now))
+    for key, w in want.items():
+        if key in have:
+            continue
+        row = Warning(scope=scope, kind=w.kind, level=w.level, subject=w.subject, milestone_id=w.milestone_id,
+                      message=w.message, status="open", raised_at=now, detail={}, **about)
+        session.add(row)
+        await session.flush()
+        events.append(WarningRaised(warning_id=row.id, kind=w.kind, level=w.level, subject=w.subject,
+                                    target_id=row.target_id, milestone_id=w.milestone_id, unit=row.unit,
+                                    leader=row.leader, message=w.message, raised_at=now))
+    return events
