@@ -23,4 +23,6 @@ class SupervisionSettings(ServiceSettings):
     hotline_batch_wait_ms: int = 50
     # Clock: how often the worker looks for due-soon milestones, overdue orders, spikes and late metric data.
     clock_seconds: float = 30.0
+    # Drills and tests: run the clock this many days ahead (escalation, due-soon warnings); 0 in production.
+    clock_shift_days: int = 0
     webhook_timeout_seconds: float = 3.0

@@ -43,13 +43,24 @@ def clock_task(duties: list[Duty]):
     return task
 
 
+async def escalate_orders(session: AsyncSession, resources: dict) -> list:
+    from bihuan_supervision.store.orders import escalate_overdue
+
+    return await escalate_overdue(session, resources, clock_today(resources))
+
+
+def clock_today(resources: dict):
+    """Today for the clock; a drill (or a test) may run it days ahead with settings.clock_shift_days."""
+    return today() + timedelta(days=getattr(resources.get("settings"), "clock_shift_days", 0))
+
+
 async def republish_late_metrics(session: AsyncSession, resources: dict) -> None:
     await publish_dirty(session)
 
 
 async def warn_on_time(session: AsyncSession, resources: dict) -> list:
     """Milestones coming due or past due without an event saying so: reassess their targets."""
-    day = today()
+    day = clock_today(resources)
     ids = (await session.scalars(
         select(MilestoneView.target_id).distinct().join(TargetView, TargetView.id == MilestoneView.target_id)
         .where(MilestoneView.completed_on.is_(None), ~TargetView.cancelled,
@@ -63,7 +74,7 @@ async def warn_on_time(session: AsyncSession, resources: dict) -> list:
 
 
 async def warn_on_spikes(session: AsyncSession, resources: dict) -> list:
-    day = today()
+    day = clock_today(resources)
     scopes = (await session.scalars(select(UnitDayCounts.scope).distinct().where(
         UnitDayCounts.day >= day - timedelta(days=1)))).all()
     after: list = []

@@ -1,0 +1,80 @@
+"""The leader's dashboard (her targets red / yellow / green, counts, latest progress, open warnings and orders,
+the hotline signal of the units involved), live over server-sent events; and one view per kind of target."""
+from typing import Annotated, Literal
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+
+from bihuan_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from bihuan_shared.web.errors import Forbidden
+from bihuan_supervision.dashboard.views import channel, read_category, read_leader
+
+router = APIRouter(prefix="/dashboards", tags=["dashboards"])
+
+Overseer = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.LEADER, Role.TARGET_OFFICE))]
+Category = Literal["key_work", "special_work", "major_project", "public_service", "unit_work"]
+KEEPALIVE_SECONDS = 15
+
+
+def _resources(request: Request) -> dict:
+    s = request.app.state
+    return {"redis": s.redis, "settings": s.settings, "sessionmaker": s.sessionmaker}
+
+
+def _may_see(principal: Principal, leader: str) -> None:
+    if principal.has(Role.SUPERVISOR, Role.TARGET_OFFICE):
+        return
+    if not (principal.has(Role.LEADER) and principal.user == leader):
+        raise Forbidden("只能查看本人分管的目标看板", code="dashboard_forbidden")
+
+
+@router.get("/leaders/{leader}")
+async def leader_dashboard(leader: str, request: Request, principal: CurrentPrincipal,
+                           category: Category | None = None) -> dict:
+    """The leader's dashboard (optionally only one kind of target); served from Redis, rebuilt if missing."""
+    _may_see(principal, leader)
+    view, source = await read_leader(_resources(request), principal.scope or "", leader)
+    if category is not None:
+        view = {**view, "targets": [t for t in view["targets"] if t["category"] == category],
+                "counts": view["by_category"].get(category, {})}
+    return {**view, "served_from": source}
+
+
+@router.get("/leaders/{leader}/stream")
+async def leader_stream(leader: str, request: Request, principal: CurrentPrincipal) -> StreamingResponse:
+    """Server-sent events: the dashboard now, then again each time a change to it is committed."""
+    _may_see(principal, leader)
+    resources = _resources(request)
+    scope = principal.scope or ""
+    pubsub = resources["redis"].pubsub()
+    await pubsub.subscribe(channel(resources["settings"].redis_prefix, scope, leader))
+
+    async def events():
+        try:
+            view, _ = await read_leader(resources, scope, leader)
+            yield b"event: dashboard\ndata: " + orjson.dumps(view) + b"\n\n"
+            while not await request.is_disconnected():
+                try:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    message = None
+                if message is None:
+                    yield b": keep-alive\n\n"
+                    continue
+                yield b"event: dashboard\ndata: " + message["data"] + b"\n\n"
+        finally:
+            await pubsub.unsubscribe()
+            await pubsub.aclose()
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.get("/categories/{category}")
+async def category_dashboard(category: Category, request: Request, principal: Overseer) -> dict:
+    """One kind of target across the scope (key work, special work, major projects, public service, unit work)."""
+    view, source = await read_category(_resources(request), principal.scope or "", category)
+    return {**view, "served_from": source}
+
+

@@ -1,0 +1,252 @@
+"""Supervision orders (督办单): the office issues, the unit replies with progress and evidence, the office accepts
+or sends back; overdue orders escalate to the leader (worker clock). The whole trail is returned with the order."""
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from bihuan_shared.audit import record_audit
+from bihuan_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from bihuan_shared.contracts.supervision import (SupervisionOrderAccepted, SupervisionOrderIssued,
+                                                 SupervisionOrderReplied, SupervisionOrderSentBack)
+from bihuan_shared.web.deps import SessionDep
+from bihuan_shared.web.errors import Forbidden, Invalid, NotFound
+from bihuan_supervision.domain.orders import next_status
+from bihuan_supervision.store.models import MilestoneView, TargetView
+from bihuan_supervision.store.order_tables import SupervisionOrder
+from bihuan_supervision.store.orders import emit, step
+from bihuan_supervision.store.warning_tables import Warning
+from bihuan_supervision.store.warnings import today
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
+Reporter = Annotated[Principal, Depends(require_roles(Role.UNIT_REPORTER))]
+READERS = (Role.SUPERVISOR, Role.TARGET_OFFICE)
+
+
+class IssueIn(BaseModel):
+    unit: str = Field(min_length=1, max_length=64)
+    subject_kind: Literal["target", "milestone", "matter", "hotline_spike"]
+    target_id: str | None = None
+    milestone_id: str | None = None
+    warning_id: int | None = None
+    leader: str | None = Field(None, max_length=64)
+    title: str = Field(min_length=1, max_length=200)
+    requirement: str = Field(min_length=1, max_length=4000)
+    reply_by: date
+
+
+class ReplyIn(BaseModel):
+    progress: str = Field(min_length=1, max_length=4000)
+    evidence: list[str] = Field(default_factory=list, max_length=50)
+
+
+class ReviewIn(BaseModel):
+    note: str = Field("", max_length=2000)
+    reply_by: date | None = None  # a new deadline when sending back
+
+
+class StepOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    action: str
+    actor: str
+    at: datetime
+    note: str
+    progress: str | None
+    evidence: list
+
+
+class OrderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    unit: str
+    leader: str | None
+    subject_kind: str
+    target_id: str | None
+    milestone_id: str | None
+    warning_id: int | None
+    title: str
+    requirement: str
+    reply_by: date
+    status: str
+    escalated: bool
+    issued_by: str
+    issued_at: datetime
+    trail: list[StepOut]
+
+
+@router.post("", status_code=201)
+async def issue(body: IssueIn, request: Request, principal: Supervisor, session: SessionDep) -> OrderOut:
+    """Issue an order to a unit about a target, milestone, matter or hotline spike."""
+    scope, after = principal.scope or "", []
+    if body.reply_by < today():
+        raise Invalid("回复期限不能早于今天", code="reply_by_past", details=[{"field": "reply_by", "message": "已过期"}])
+    async with session.begin():
+        leader = await _subject_leader(session, scope, body)
+        order = SupervisionOrder(id=uuid.uuid4().hex, scope=scope, unit=body.unit, leader=leader,
+                                 subject_kind=body.subject_kind, target_id=body.target_id,
+                                 milestone_id=body.milestone_id, warning_id=body.warning_id, title=body.title,
+                                 requirement=body.requirement, reply_by=body.reply_by, status="issued",
+                                 escalated=False, sequence=0, issued_by=principal.user, issued_at=datetime.now(UTC))
+        session.add(order)
+        session.add(step(order, "issued", principal.user, note=body.requirement))
+        await emit(session, order, SupervisionOrderIssued(
+            order_id=order.id, unit=order.unit, leader=leader, subject_kind=body.subject_kind,
+            target_id=body.target_id, milestone_id=body.milestone_id, warning_id=body.warning_id, title=body.title,
+            reply_by=body.reply_by, issued_by=principal.user, issued_at=order.issued_at), _resources(request), after)
+        await record_audit(session, principal, "order.issued", "supervision_order", order.id,
+                           after=body.model_dump(mode="json"))
+    await _run(after)
+    return await _out(session, order.id)
+
+
+async def _subject_leader(session: SessionDep, scope: str, body: IssueIn) -> str | None:
+    if body.milestone_id:
+        m = await session.get(MilestoneView, body.milestone_id)
+        if m is None or (body.target_id and m.target_id != body.target_id):
+            raise NotFound(f"节点 {body.milestone_id} 不存在", code="milestone_not_found")
+        body.target_id = m.target_id
+    if body.warning_id is not None:
+        w = await session.get(Warning, body.warning_id)
+        if w is None or w.scope != scope:
+            raise NotFound(f"预警 {body.warning_id} 不存在", code="warning_not_found")
+        body.target_id = body.target_id or w.target_id
+    if body.target_id:
+        t = await session.get(TargetView, body.target_id)
+        if t is None or t.scope != scope:
+            raise NotFound(f"目标 {body.target_id} 不存在", code="target_not_found")
+        return body.leader or t.leader
+    if body.subject_kind in ("target", "milestone"):
+        raise Invalid("督办目标或节点须指明 target_id / milestone_id", code="order_subject_missing",
+                      details=[{"field": "target_id", "message": "必填"}])
+    return body.leader
+
+
+@router.post("/{order_id}/replies")
+async def reply(order_id: str, body: ReplyIn, request: Request, principal: Reporter, session: SessionDep) -> OrderOut:
+    """The unit's reply: its progress and evidence (file ids or links)."""
+    after = []
+    async with session.begin():
+        order = await _locked(session, principal, order_id)
+        principal.require_unit(order.unit, oversight=())
+        order.status = next_status(order.status, "reply")
+        session.add(step(order, "replied", principal.user, progress=body.progress, evidence=body.evidence))
+        now = datetime.now(UTC)
+        await emit(session, order, SupervisionOrderReplied(
+            order_id=order.id, unit=order.unit, progress=body.progress, evidence=body.evidence,
+            replied_by=principal.user, replied_at=now, on_time=today() <= order.reply_by), _resources(request), after)
+        await record_audit(session, principal, "order.replied", "supervision_order", order.id,
+                           after=body.model_dump(mode="json"))
+    await _run(after)
+    return await _out(session, order_id)
+
+
+@router.post("/{order_id}/accept")
+async def accept(order_id: str, body: ReviewIn, request: Request, principal: Supervisor,
+                 session: SessionDep) -> OrderOut:
+    """Accept the unit's reply: the order is closed."""
+    after = []
+    async with session.begin():
+        order = await _locked(session, principal, order_id)
+        order.status = next_status(order.status, "accept")
+        replied = [s for s in order.trail if s.action == "replied"]
+        on_time = bool(replied) and replied[-1].at.astimezone(UTC).date() <= order.reply_by
+        session.add(step(order, "accepted", principal.user, note=body.note))
+        await emit(session, order, SupervisionOrderAccepted(
+            order_id=order.id, unit=order.unit, accepted_by=principal.user, accepted_at=datetime.now(UTC),
+            replied_on_time=on_time, escalated=order.escalated), _resources(request), after)
+        await record_audit(session, principal, "order.accepted", "supervision_order", order.id, after={"note": body.note})
+    await _run(after)
+    return await _out(session, order_id)
+
+
+@router.post("/{order_id}/send-back")
+async def send_back(order_id: str, body: ReviewIn, request: Request, principal: Supervisor,
+                    session: SessionDep) -> OrderOut:
+    """Send the reply back with the reason; optionally a new reply deadline."""
+    if not body.note:
+        raise Invalid("退回须说明理由", code="reason_required", details=[{"field": "note", "message": "必填"}])
+    if body.reply_by is not None and body.reply_by < today():
+        raise Invalid("回复期限不能早于今天", code="reply_by_past", details=[{"field": "reply_by", "message": "已过期"}])
+    after = []
+    async with session.begin():
+        order = await _locked(session, principal, order_id)
+        order.status = next_status(order.status, "send_back")
+        order.reply_by = body.reply_by or order.reply_by
+        session.add(step(order, "sent_back", principal.user, note=body.note))
+        await emit(session, order, SupervisionOrderSentBack(
+            order_id=order.id, unit=order.unit, reason=body.note, reply_by=order.reply_by,
+            sent_back_by=principal.user, sent_back_at=datetime.now(UTC)), _resources(request), after)
+        await record_audit(session, principal, "order.sent_back", "supervision_order", order.id,
+                           after=body.model_dump(mode="json"))
+    await _run(after)
+    return await _out(session, order_id)
+
+
+@router.get("")
+async def list_orders(principal: CurrentPrincipal, session: SessionDep,
+                      status: Annotated[str | None, Query(max_length=16)] = None,
+                      escalated: bool | None = None) -> list[OrderOut]:
+    """Orders the caller may see: the office all of its scope, a leader hers, a unit its own."""
+    query = select(SupervisionOrder).where(SupervisionOrder.scope == (principal.scope or "")).order_by(
+        SupervisionOrder.issued_at.desc()).limit(500)
+    if status:
+        query = query.where(SupervisionOrder.status == status)
+    if escalated is not None:
+        query = query.where(SupervisionOrder.escalated == escalated)
+    query = _visible(query, principal)
+    return [OrderOut.model_validate(o) for o in (await session.scalars(query)).all()]
+
+
+@router.get("/{order_id}")
+async def get_order(order_id: str, principal: CurrentPrincipal, session: SessionDep) -> OrderOut:
+    """One order with its full trail."""
+    order = await session.get(SupervisionOrder, order_id)
+    if order is None or order.scope != (principal.scope or ""):
+        raise NotFound(f"督办单 {order_id} 不存在", code="order_not_found")
+    if not principal.has(*READERS) and not (principal.has(Role.LEADER) and order.leader == principal.user):
+        principal.require_unit(order.unit, oversight=())
+    return OrderOut.model_validate(order)
+
+
+def _visible(query, principal: Principal):
+    if principal.has(*READERS):
+        return query
+    if principal.has(Role.LEADER):
+        return query.where(SupervisionOrder.leader == principal.user)
+    if principal.has(Role.UNIT_REPORTER) and principal.unit:
+        return query.where(SupervisionOrder.unit == principal.unit)
+    raise Forbidden("无权查看督办单", code="role_forbidden")
+
+
+async def _locked(session: SessionDep, principal: Principal, order_id: str) -> SupervisionOrder:
+    order = await session.get(SupervisionOrder, order_id, with_for_update=True)
+    if order is None or order.scope != (principal.scope or ""):
+        raise NotFound(f"督办单 {order_id} 不存在", code="order_not_found")
+    return order
+
+
+async def _out(session: SessionDep, order_id: str) -> OrderOut:
+    session.expunge_all()
+    return OrderOut.model_validate(await session.get(SupervisionOrder, order_id))
+
+
+def _resources(request: Request) -> dict:
+    s = request.app.state
+    return {"redis": s.redis, "settings": s.settings, "sessionmaker": s.sessionmaker}
+
+
+async def _run(after: list) -> None:
+    for action in after:
+        try:
+            await action()
+        except Exception:  # webhook / dashboard are courtesies after commit
+            import logging
+
+            logging.getLogger(__name__).exception("after-commit action failed")
