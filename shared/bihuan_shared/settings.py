@@ -30,5 +30,12 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "bihuan"
     jwt_issuer: str = "bihuan-dev"
 
+    # Limits on what a client may send (web.limits): a request body (JSON, forms) and an upload (multipart,
+    # octet-stream; routes bound their files themselves, this is the safety net), and per path prefix where a route
+    # needs another limit, e.g. BIHUAN_PLANNING_BODY_LIMITS='{"/api/v1/targets": 1048576}'.
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_upload_bytes: int = 1024 * 1024 * 1024
+    body_limits: dict[str, int] = Field(default_factory=dict)
+
     log_level: str = "INFO"
     log_json: bool = True

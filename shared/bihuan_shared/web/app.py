@@ -18,6 +18,7 @@ from bihuan_shared.db import make_engine, make_sessionmaker
 from bihuan_shared.logging import correlation_id
 from bihuan_shared.settings import ServiceSettings
 from bihuan_shared.web.errors import DomainError
+from bihuan_shared.web.limits import BodySizeLimit
 from bihuan_shared.web.middleware import CorrelationAndMetrics
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,9 @@ def build_app(settings: ServiceSettings, *, title: str, routers: list[APIRouter]
             await app.state.engine.dispose()
 
     app = FastAPI(title=title, version=version, lifespan=lifespan)
+    # Inner to the correlation middleware, so a refused body still carries its correlation id.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, per_prefix=settings.body_limits,
+                       max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(CorrelationAndMetrics, service=settings.service_name)
     _add_error_handlers(app)
     app.include_router(_ops_router())
@@ -107,6 +111,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         if exc.details is not None:
             body["details"] = exc.details
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        if getattr(exc, "headers", None):  # e.g. Retry-After of a rate limit
+            headers = {**(headers or {}), **exc.headers}
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
