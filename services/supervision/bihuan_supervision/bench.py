@@ -5,10 +5,12 @@ PostgreSQL COPY rate of the same rows measured in the same run.
   only the COPY is timed. This is the ceiling: no parsing, no validation, no upsert, no metric counts.
 - HTTP: the API in its own process (uvicorn), batches of 10,000 orders as JSON, two requests in flight. Bodies are
   serialised before the clock starts (the hotline center's cost, not ours). Time = first request to last answer.
-- AMQP: one order per message (the hotline center's raw JSON), published before the clock starts; the worker in its
-  own process consumes in batches (prefetch 5,000). Time = consumer attached to the last order committed.
+- AMQP: the hotline center's raw JSON, published before the clock starts, either one order per message or arrays of
+  500 orders per message; the worker in its own process consumes in batches (prefetch 5,000 messages, one
+  transaction and one 'ack multiple' per batch). Time = consumer attached to the last order committed.
 
-`python -m bihuan_supervision.bench` (default 200,000 orders a path), `--orders 1000000` for the full run."""
+`python -m bihuan_supervision.bench` (default 200,000 orders for COPY, HTTP and AMQP arrays, 50,000 single-order
+messages), `--orders 1000000 --single 1000000` for the full run."""
 import argparse
 import asyncio
 import os
@@ -34,10 +36,11 @@ from bihuan_supervision.main import MIGRATIONS
 from bihuan_supervision.settings import SupervisionSettings
 
 BATCH = 10_000
+ARRAY = 500
 QUEUE = "supervision.hotline_feed"
 
 
-async def run(env: BenchEnv, orders: int = 200_000) -> dict:
+async def run(env: BenchEnv, orders: int = 200_000, single: int = 50_000) -> dict:
     batches = max(1, orders // BATCH)
     orders = batches * BATCH
     print(f"supervision feeds: {orders:,} hotline work orders per path, batches of {BATCH:,}", flush=True)
@@ -46,12 +49,17 @@ async def run(env: BenchEnv, orders: int = 200_000) -> dict:
     report("raw COPY of the same rows", raw_rate, "orders/s")
     http_rate = await _http(env, await _database(env, "http"), batches)
     report("HTTP batch endpoint", http_rate, "orders/s")
-    amqp_rate = await _amqp(env, await _database(env, "amqp"), orders)
-    report("AMQP queue (one order per message)", amqp_rate, "orders/s")
+    amqp_rate = await _amqp(env, await _database(env, "amqp_arrays"), orders, per_message=ARRAY)
+    report(f"AMQP queue ({ARRAY} orders per message)", amqp_rate, "orders/s")
+    single_rate = await _amqp(env, await _database(env, "amqp_single"), single, per_message=1)
+    report(f"AMQP queue (one order per message, {single:,})", single_rate, "orders/s")
     result = {"orders": orders, "raw_copy_orders_per_s": raw_rate, "http_orders_per_s": http_rate,
-              "amqp_orders_per_s": amqp_rate, "http_vs_copy": http_rate / raw_rate, "amqp_vs_copy": amqp_rate / raw_rate}
+              "amqp_array_orders_per_s": amqp_rate, "amqp_single_orders": single,
+              "amqp_single_orders_per_s": single_rate, "http_vs_copy": http_rate / raw_rate,
+              "amqp_array_vs_copy": amqp_rate / raw_rate, "amqp_single_vs_copy": single_rate / raw_rate}
     report("HTTP / raw COPY", result["http_vs_copy"], "x")
-    report("AMQP / raw COPY", result["amqp_vs_copy"], "x")
+    report("AMQP arrays / raw COPY", result["amqp_array_vs_copy"], "x")
+    report("AMQP single / raw COPY", result["amqp_single_vs_copy"], "x")
     return result
 
 
@@ -126,17 +134,19 @@ async def _wait_http(base: str) -> None:
     raise TimeoutError("supervision API did not start")
 
 
-async def _amqp(env: BenchEnv, url: str, orders: int) -> float:
+async def _amqp(env: BenchEnv, url: str, orders: int, per_message: int) -> float:
     connection = await aio_pika.connect(env.amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         queues = await declare_consumer_queues(channel, QUEUE, [], 1000)
         started = time.perf_counter()
-        for start in range(0, orders, 5000):
+        bodies = ((order_json(i, "A") if per_message == 1 else batch_json(i, per_message, "A"))
+                  for i in range(0, orders, per_message))
+        while chunk := [b for _, b in zip(range(max(1, 5000 // per_message)), bodies)]:
             await asyncio.gather(*(channel.default_exchange.publish(
-                aio_pika.Message(order_json(i, "A"), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-                routing_key=QUEUE) for i in range(start, min(orders, start + 5000))))
-        report("  (publishing them, not counted)", orders / (time.perf_counter() - started), "messages/s")
+                aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=QUEUE)
+                for body in chunk))
+        report("  (publishing them, not counted)", orders / (time.perf_counter() - started), "orders/s")
         worker = subprocess.Popen([sys.executable, "-m", "bihuan_supervision.worker"],
                                   env=_service_env(env, url, _free_port()))
         try:
@@ -158,12 +168,13 @@ async def _amqp(env: BenchEnv, url: str, orders: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=200_000)
+    parser.add_argument("--orders", type=int, default=200_000, help="orders for raw COPY, HTTP and AMQP arrays")
+    parser.add_argument("--single", type=int, default=50_000, help="orders sent one per AMQP message")
     args = parser.parse_args()
 
     async def go() -> None:
         async with bench_environment() as env:
-            print(orjson.dumps(await run(env, args.orders), option=orjson.OPT_INDENT_2).decode())
+            print(orjson.dumps(await run(env, args.orders, args.single), option=orjson.OPT_INDENT_2).decode())
 
     asyncio.run(go())
 

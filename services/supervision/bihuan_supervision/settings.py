@@ -25,4 +25,6 @@ class SupervisionSettings(ServiceSettings):
     clock_seconds: float = 30.0
     # Drills and tests: run the clock this many days ahead (escalation, due-soon warnings); 0 in production.
     clock_shift_days: int = 0
+    # The clock closes last month (and its quarter / year) this many days after it ended; 0 leaves it to the office.
+    metrics_close_after_days: int = 5
     webhook_timeout_seconds: float = 3.0

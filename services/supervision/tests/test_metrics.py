@@ -1,6 +1,6 @@
 """Metrics per unit and period match a hand-computed fixture; closing a period publishes them; late data publishes
 a higher revision; hotline categories linked to a target show on its page."""
-from datetime import date
+from datetime import date, timedelta
 
 import aio_pika
 import orjson
@@ -11,8 +11,10 @@ from bihuan_shared.contracts.planning import Indicator, MilestoneSnapshot, Targe
 from bihuan_shared.events import new_event
 from bihuan_shared.testing.services import bearer, eventually
 from bihuan_supervision.sample_orders import order, publish_events, step
+from bihuan_supervision.store.warnings import today
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+SETTINGS = {"metrics_close_after_days": 1}  # the clock closes last month from the 2nd of this month
 
 D = "2026-03-02T"
 ORDERS = [
@@ -112,3 +114,30 @@ async def test_hotline_categories_linked_to_a_target_show_on_its_page(client, wo
         return got.json()
     voice = (await eventually(page))["citizen_voice"]
     assert voice[0]["topic"] == "河道违建" and voice[0]["orders"] == 5
+
+
+async def test_the_clock_closes_last_month_and_publishes_it(client, worker, settings):
+    day = today()
+    if day.day <= 1:
+        pytest.skip("on the 1st the clock does not close last month yet")
+    last_month = (day.replace(day=1) - timedelta(days=1)).replace(day=15)
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue("", exclusive=True)
+        await queue.bind(await declare_events_exchange(channel), "supervision.unit_metrics.published")
+        late = order("CLK-1", unit="U-CLOCK", received_at=f"{last_month.isoformat()}T09:00:00+08:00")
+        await client.post("/api/v1/feeds/hotline/records", json=[late], headers=bearer(settings, "feed", scope="demo"))
+
+        async def published():
+            message = await queue.get(no_ack=True, fail=False)
+            assert message is not None
+            payload = orjson.loads(message.body)["payload"]
+            assert payload["unit"] == "U-CLOCK"
+            return payload
+        payload = await eventually(published)
+        assert (payload["period"], payload["revision"], payload["counts"]["records"]) == (
+            last_month.strftime("%Y-%m"), 1, 1)
+        r = await client.get("/api/v1/metrics/units/U-CLOCK", params={"period": last_month.strftime("%Y-%m")},
+                             headers=headers(settings))
+        assert r.json()["closed"] is True

@@ -12,7 +12,8 @@ from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import Conflict
 from bihuan_supervision.domain.metrics import parse_period, rates
 from bihuan_supervision.store.metric_tables import PeriodClosure, TopicTargetLink
-from bihuan_supervision.store.metrics import mark_period_for_publication, publish_dirty, unit_counts
+from bihuan_supervision.store.metrics import close_period as close_period_now
+from bihuan_supervision.store.metrics import unit_counts
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
 
@@ -38,11 +39,9 @@ async def close_period(period: str, principal: Supervisor, session: SessionDep) 
     kind, _ = parse_period(period)
     scope = principal.scope or ""
     async with session.begin():
-        if await session.get(PeriodClosure, (scope, period)) is not None:
+        published = await close_period_now(session, scope, period, principal.user)
+        if published is None:
             raise Conflict(f"期间 {period} 已关闭", code="period_already_closed")
-        session.add(PeriodClosure(scope=scope, period=period, period_kind=kind, closed_by=principal.user))
-        await mark_period_for_publication(session, scope, period)
-        published = await publish_dirty(session, scope, limit=100_000)
         await record_audit(session, principal, "metrics.period.closed", "period", f"{scope}:{period}",
                            after={"published": published})
     return {"period": period, "period_kind": kind, "published": published}

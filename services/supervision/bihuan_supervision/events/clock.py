@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bihuan_supervision.events.notify import stage
-from bihuan_supervision.store.feed_tables import UnitDayCounts
-from bihuan_supervision.store.metrics import publish_dirty
+from bihuan_supervision.store.feed_tables import UnitDayCounts, UnitMonthCounts
+from bihuan_supervision.store.metrics import close_period, publish_dirty
 from bihuan_supervision.store.models import MilestoneView, TargetView
 from bihuan_supervision.store.warnings import reassess_spikes, reassess_target, today
 
@@ -52,6 +52,26 @@ async def escalate_orders(session: AsyncSession, resources: dict) -> list:
 def clock_today(resources: dict):
     """Today for the clock; a drill (or a test) may run it days ahead with settings.clock_shift_days."""
     return today() + timedelta(days=getattr(resources.get("settings"), "clock_shift_days", 0))
+
+
+async def close_ended_periods(session: AsyncSession, resources: dict) -> None:
+    """N days after a month ends, close it (and its quarter and year when they end with it) in every scope with
+    data: the metrics go to assessment without anyone having to remember. 0 days disables the clock's closing."""
+    days = getattr(resources["settings"], "metrics_close_after_days", 0)
+    day = clock_today(resources)
+    if days <= 0 or day.day <= days:
+        return
+    last = (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+    periods = [last.strftime("%Y-%m")]
+    if last.month % 3 == 0:
+        periods.append(f"{last.year}-Q{last.month // 3}")
+    if last.month == 12:
+        periods.append(str(last.year))
+    scopes = (await session.scalars(select(UnitMonthCounts.scope).distinct().where(UnitMonthCounts.month == last))).all()
+    for scope in scopes:
+        for period in periods:
+            if await close_period(session, scope, period, "system:clock") is not None:
+                log.info("period closed by the clock", extra={"scope": scope, "period": period})
 
 
 async def republish_late_metrics(session: AsyncSession, resources: dict) -> None:

@@ -62,3 +62,15 @@ async def publish_dirty(session: AsyncSession, scope: str | None = None, limit: 
         published += 1
     await record_events(session, events)
     return published
+
+
+async def close_period(session: AsyncSession, scope: str, period: str, closed_by: str) -> int | None:
+    """Close a period and publish its metrics; None if it was already closed."""
+    from bihuan_supervision.store.metric_tables import PeriodClosure
+
+    kind, _ = parse_period(period)
+    if await session.get(PeriodClosure, (scope, period)) is not None:
+        return None
+    session.add(PeriodClosure(scope=scope, period=period, period_kind=kind, closed_by=closed_by))
+    await mark_period_for_publication(session, scope, period)
+    return await publish_dirty(session, scope, limit=100_000)
