@@ -5,7 +5,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from bihuan_planning.api.deps import TargetOffice, read_upload
+from bihuan_planning.api.deps import Reader, TargetOffice, read_upload
 from bihuan_planning.excel.book_reader import Directory, read_book
 from bihuan_planning.excel.book_writer import write_book
 from bihuan_planning.excel.cells import problems_error
@@ -14,7 +14,6 @@ from bihuan_planning.store.directory_models import Leader, Unit
 from bihuan_planning.store.models import Target, TargetBook
 from bihuan_planning.store.targets_repo import book_id
 from bihuan_shared.audit import record_audit
-from bihuan_shared.auth import CurrentPrincipal
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import NotFound
 
@@ -55,7 +54,7 @@ async def import_book(scope: str, year: int, principal: TargetOffice, session: S
 
 
 @router.get("/{scope}/{year}/export.xlsx")
-async def export_book(scope: str, year: int, principal: CurrentPrincipal, session: SessionDep) -> Response:
+async def export_book(scope: str, year: int, principal: Reader, session: SessionDep) -> Response:
     """The book in the import layout (quarter or month columns as it was imported)."""
     principal.require_scope(scope)
     book = await session.get(TargetBook, book_id(scope, year))

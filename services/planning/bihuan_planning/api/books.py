@@ -5,14 +5,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from bihuan_planning.api.deps import TargetOffice
+from bihuan_planning.api.deps import Reader, TargetOffice
 from bihuan_planning.api.schemas import TransitionIn
 from bihuan_planning.domain.lifecycle import TRANSITIONS
 from bihuan_planning.store.models import Target, TargetBook, TargetTransition
 from bihuan_planning.store.snapshots import published_event
 from bihuan_planning.store.targets_repo import book_id, history
 from bihuan_shared.audit import record_audit
-from bihuan_shared.auth import CurrentPrincipal
 from bihuan_shared.messaging.outbox import record_events
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import NotFound
@@ -48,7 +47,7 @@ class BookTree(BaseModel):
 
 
 @router.get("")
-async def list_books(scope: str, principal: CurrentPrincipal, session: SessionDep) -> list[dict]:
+async def list_books(scope: str, principal: Reader, session: SessionDep) -> list[dict]:
     """The books of a scope, newest year first."""
     principal.require_scope(scope)
     rows = await session.scalars(select(TargetBook).where(TargetBook.scope == scope).order_by(TargetBook.year.desc()))
@@ -56,7 +55,7 @@ async def list_books(scope: str, principal: CurrentPrincipal, session: SessionDe
 
 
 @router.get("/{scope}/{year}")
-async def get_book(scope: str, year: int, principal: CurrentPrincipal, session: SessionDep) -> BookTree:
+async def get_book(scope: str, year: int, principal: Reader, session: SessionDep) -> BookTree:
     """The whole book as a tree: areas in order of first appearance, targets by code, sub-items under parents."""
     principal.require_scope(scope)
     book = await session.get(TargetBook, book_id(scope, year))

@@ -5,31 +5,28 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from bihuan_planning.api.deps import read_upload
+from bihuan_planning.api.deps import Proposer, Reader, read_upload
 from bihuan_planning.api.schemas import TargetOut
 from bihuan_planning.api.targets import load
 from bihuan_planning.domain.lifecycle import EDITABLE
 from bihuan_planning.store.models import Document
 from bihuan_planning.store.targets_repo import apply, history
 from bihuan_shared.audit import record_audit
-from bihuan_shared.auth import CurrentPrincipal, Role
 from bihuan_shared.web.deps import SessionDep
-from bihuan_shared.web.errors import Conflict, Forbidden, NotFound
+from bihuan_shared.web.errors import Conflict, NotFound
 
 router = APIRouter(prefix="/targets", tags=["targets"])
 MAX_PROPOSAL = 10 * 1024 * 1024
 
 
 @router.post("/{target_id}/proposal", status_code=201)
-async def upload_proposal(target_id: str, principal: CurrentPrincipal, session: SessionDep,
+async def upload_proposal(target_id: str, principal: Proposer, session: SessionDep,
                           file: UploadFile = File(...)) -> TargetOut:
     """Attach the project proposal document (target office, or the lead unit's reporter) to a draft."""
     data = await read_upload(file, MAX_PROPOSAL)
     async with session.begin():
         target = await load(session, target_id, for_update=True)
         principal.require_scope(target.scope)
-        if not principal.has(Role.TARGET_OFFICE, Role.UNIT_REPORTER):
-            raise Forbidden("只有目标办或牵头单位可以上传项目计划书", code="role_forbidden")
         principal.require_unit(target.lead_unit)
         if target.status not in EDITABLE:
             raise Conflict("目标已提交或发布，项目计划书请通过动态调整更换", code="target_not_editable")
@@ -46,7 +43,7 @@ async def upload_proposal(target_id: str, principal: CurrentPrincipal, session: 
 
 
 @router.get("/{target_id}/proposal")
-async def download_proposal(target_id: str, principal: CurrentPrincipal, session: SessionDep) -> Response:
+async def download_proposal(target_id: str, principal: Reader, session: SessionDep) -> Response:
     """The uploaded project proposal of the target."""
     target = await load(session, target_id)
     principal.require_scope(target.scope)
