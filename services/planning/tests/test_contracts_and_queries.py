@@ -47,6 +47,10 @@ async def test_queries_and_book_tree(client, as_, directory, publish, target_bod
     assert await codes(unit="U-HM", unit_role="lead") == []
     assert await codes(unit="U-ZSCQ", unit_role="responsible") == ["Q-1.1", "Q-2"]
     assert await codes(leader="L-WANG") == ["Q-1"]
+    r = await client.get(f"/api/v1/directory/{directory}/leaders/L-WANG", headers=as_("leader", user="L-WANG"))
+    assert r.json()["units"] == ["U-HM", "U-CGZF"] and [t["code"] for t in r.json()["targets"]] == ["Q-1"]
+    r = await client.get(f"/api/v1/directory/{directory}/leaders/L-WANG", headers=as_("feed"))
+    assert r.status_code == 403
     assert await codes(category="key_work") == ["Q-1"]
     assert await codes(area="科技创新") == ["Q-2"]
     assert await codes(q="一日") == ["Q-1.1"]

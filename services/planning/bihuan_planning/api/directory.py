@@ -4,10 +4,12 @@ import re
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from bihuan_planning.api.deps import TargetOffice
-from bihuan_planning.domain.directory_records import LeaderIn, LeaderOut, ScopeIn, ScopeOut, UnitIn, UnitOut
+from bihuan_planning.api.deps import Reader, TargetOffice
+from bihuan_planning.domain.directory_records import (LeaderIn, LeaderInCharge, LeaderOut, ScopeIn, ScopeOut, UnitIn,
+                                                      UnitOut)
 from bihuan_planning.domain.directory import parent_cycle
 from bihuan_planning.store.directory_models import Leader, Scope, Unit
+from bihuan_planning.store.models import Target
 from bihuan_planning.store.directory_repo import (leaders_in_charge, leaders_of, require_scope, save_leader,
                                                   save_unit, units_of)
 from bihuan_shared.audit import record_audit
@@ -108,6 +110,19 @@ async def list_leaders(scope: str, principal: CurrentPrincipal, session: Session
     principal.require_scope(scope)
     rows = await session.scalars(select(Leader).where(Leader.scope == scope).order_by(Leader.code))
     return [LeaderOut.model_validate(x) for x in rows]
+
+
+@router.get("/directory/{scope}/leaders/{code}")
+async def get_leader(scope: str, code: str, principal: Reader, session: SessionDep) -> LeaderInCharge:
+    """A leader with the units and the targets in charge (targets by their 分管领导 field)."""
+    principal.require_scope(scope)
+    leader = await session.scalar(select(Leader).where(Leader.scope == scope, Leader.code == code))
+    if leader is None:
+        raise NotFound(f"分管领导 {code} 不存在", code="leader_not_found")
+    targets = await session.scalars(select(Target).where(Target.scope == scope, Target.leader == code)
+                                    .order_by(Target.year.desc(), Target.code))
+    return LeaderInCharge(**LeaderOut.model_validate(leader).model_dump(), targets=[
+        {"id": t.id, "year": t.year, "code": t.code, "title": t.title, "status": t.status} for t in targets])
 
 
 def _unit_out(unit: Unit, leaders: dict[str, Leader]) -> UnitOut:

@@ -56,6 +56,10 @@ class LeaderOut(LeaderIn):
     code: str
 
 
+class LeaderInCharge(LeaderOut):
+    targets: list[dict] = []
+
+
 class DirectoryImportResult(BaseModel):
     dry_run: bool
     ok: bool

@@ -35,5 +35,5 @@ async def insert_book(session: AsyncSession, scope: str, year: int, period: str,
                                  reason=f"{t['sheet']} 第 {t['row']} 行", changes=[]))
     for table, rows in ((Target, target_rows), (Milestone, milestone_rows), (TargetHistory, history_rows)):
         for i in range(0, len(rows), CHUNK):
-            await session.execute(insert(table), rows[i:i + CHUNK])
+            await session.execute(insert(table.__table__), rows[i:i + CHUNK])
     return ids
