@@ -28,9 +28,8 @@ class BatchConsumer:
         self.prefetch, self.max_batch, self.max_wait, self.retry_pause = prefetch, max_batch, max_wait, retry_pause
         self.queues: ConsumerQueues | None = None
         self._buffer: list[AbstractIncomingMessage] = []
-        self._lock = asyncio.Lock()  # one flush at a time, so 'ack multiple' never covers a newer batch
-        self._timer: asyncio.TimerHandle | None = None
-        self._tasks: set[asyncio.Task] = set()
+        self._ready = asyncio.Event()
+        self._flusher: asyncio.Task | None = None
         self._channel: AbstractChannel | None = None
         self._side: AbstractChannel | None = None
 
@@ -40,45 +39,48 @@ class BatchConsumer:
         self._side = await self.connection.channel(publisher_confirms=True)
         self.queues = await declare_consumer_queues(self._channel, self.queue, [], 1000)
         self._dead = await self._side.get_exchange(DEAD_LETTER_EXCHANGE)
+        self._flusher = asyncio.create_task(self._flush_forever())
         await self.queues.work.consume(self._on_message)
 
     async def close(self) -> None:
-        if self._timer:
-            self._timer.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._flusher is not None:
+            self._flusher.cancel()
+            await asyncio.gather(self._flusher, return_exceptions=True)
         for channel in (self._channel, self._side):
             if channel is not None and not channel.is_closed:
                 await channel.close()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         self._buffer.append(message)
-        if len(self._buffer) >= self.max_batch:
-            self._spawn()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.max_wait, self._spawn)
+        self._ready.set()
 
-    def _spawn(self) -> None:
-        if self._timer:
-            self._timer.cancel()
-            self._timer = None
-        batch, self._buffer = self._buffer, []
-        if batch:
-            task = asyncio.create_task(self._flush(batch))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+    async def _flush_forever(self) -> None:
+        """One flusher: while a batch is being stored the next one accumulates, so batches grow with the load and
+        the fixed cost of a transaction is shared by more messages. An idle consumer waits max_wait for company."""
+        while True:
+            if not self._buffer:
+                self._ready.clear()
+                await self._ready.wait()
+                if len(self._buffer) < self.max_batch:
+                    await asyncio.sleep(self.max_wait)
+            batch, self._buffer = self._buffer[: self.max_batch], self._buffer[self.max_batch:]
+            try:
+                await self._flush(batch)
+            except Exception:  # e.g. the channel died under us: the broker redelivers what was not acknowledged
+                log.exception("batch flush failed", extra={"size": len(batch)})
 
     async def _flush(self, batch: list[AbstractIncomingMessage]) -> None:
-        async with self._lock:
-            try:
-                rejected = await self.handler(batch)
-            except Exception as exc:
-                log.warning("batch failed, returning it to the queue", extra={"size": len(batch), "error": repr(exc)})
-                await asyncio.sleep(self.retry_pause)
-                await batch[-1].nack(multiple=True, requeue=True)
-                return
-            if rejected:
-                await asyncio.gather(*(self._dead_letter(batch[i], reason) for i, reason in rejected.items()))
-            await batch[-1].ack(multiple=True)
+        # Batches are stored one at a time and in delivery order, so 'ack multiple' never covers a newer batch.
+        try:
+            rejected = await self.handler(batch)
+        except Exception as exc:
+            log.warning("batch failed, returning it to the queue", extra={"size": len(batch), "error": repr(exc)})
+            await asyncio.sleep(self.retry_pause)
+            await batch[-1].nack(multiple=True, requeue=True)
+            return
+        if rejected:
+            await asyncio.gather(*(self._dead_letter(batch[i], reason) for i, reason in rejected.items()))
+        await batch[-1].ack(multiple=True)
 
     async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
         headers = {**(message.headers or {}), REASON_HEADER: reason[:4000],
