@@ -39,6 +39,8 @@ async def test_drafts_are_edited_and_checked(client, as_, directory, target_body
     office = as_("target_office")
     r = await client.post("/api/v1/targets", json=target_body(directory, "XH-3"), headers=office)
     target_id = r.json()["id"]
+    r = await client.patch(f"/api/v1/targets/{target_id}", json={"lead_unit": None}, headers=office)
+    assert r.status_code == 422 and "lead_unit" in r.text
     r = await client.patch(f"/api/v1/targets/{target_id}", json={"cooperating_units": ["U-NOPE"]}, headers=office)
     assert r.status_code == 422 and r.json()["details"][0]["field"] == "cooperating_units"
     bad = [{"due_date": "2026-06-30", "expected_value": 65}, {"due_date": "2026-03-31", "expected_value": 60}]

@@ -1,6 +1,6 @@
 """A target book in and out of Excel. The dry run returns every problem (sheet, row, column, reason) and imports
 nothing; the real import is all or nothing; the export has the same layout, so it imports back as the same book."""
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -31,8 +31,9 @@ class BookImportResult(BaseModel):
 
 
 @router.post("/{scope}/{year}/import")
-async def import_book(scope: str, year: int, principal: TargetOffice, session: SessionDep,
-                      file: UploadFile = File(...), dry_run: bool = Query(default=False)) -> BookImportResult:
+async def import_book(scope: str, principal: TargetOffice, session: SessionDep,
+                      year: int = Path(ge=2000, le=2100), file: UploadFile = File(...),
+                      dry_run: bool = Query(default=False)) -> BookImportResult:
     """Import the year's targets (as drafts) from a workbook in the common layout."""
     principal.require_scope(scope)
     data = await read_upload(file)

@@ -59,7 +59,11 @@ async def draw_up(body: ContractIn, principal: TargetOffice, session: SessionDep
         unit = await session.scalar(select(Unit).where(Unit.scope == body.scope, Unit.code == body.unit))
         if unit is None:
             raise NotFound(f"单位 {body.unit} 不在单位目录中", code="unit_not_found")
-        leader = body.leader or next(iter(leaders_in_charge(unit.code, await leaders_of(session, body.scope))), None)
+        leaders = await leaders_of(session, body.scope)
+        if body.leader and body.leader not in leaders:
+            raise Invalid(f"分管领导 {body.leader} 不在辖区目录中", code="unknown_leader",
+                          details=[{"field": "leader", "message": "未登记的分管领导"}])
+        leader = body.leader or next(iter(leaders_in_charge(unit.code, leaders)), None)
         targets = await _targets_of(session, body)
         if not targets:
             raise Invalid(f"{unit.name} 在 {body.year} 年度没有已发布的目标，无法生成责任书", code="no_targets",

@@ -24,6 +24,7 @@ router = APIRouter(tags=["directory"])
 async def put_scope(code: str, body: ScopeIn, principal: TargetOffice, session: SessionDep) -> ScopeOut:
     """Register or rename a scope (a city or a district)."""
     principal.require_scope(code)
+    check_code(code, "code")
     async with session.begin():
         scope = await session.get(Scope, code, with_for_update=True)
         before = ScopeOut.model_validate(scope).model_dump() if scope else None

@@ -1,7 +1,7 @@
 """Request and response models of planning's HTTP API."""
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bihuan_shared.contracts.planning import Category, Indicator
 
@@ -35,6 +35,9 @@ class TargetDraftIn(BaseModel):
     proposal_reference: str | None = Field(default=None, max_length=500, description="项目计划书 document number or link")
 
 
+NULLABLE_CHANGES = frozenset({"leader", "area", "source", "proposal_reference"})
+
+
 class TargetChangesIn(BaseModel):
     """Fields to change on a draft (PATCH) or, through an approved adjustment, on a published target."""
 
@@ -54,6 +57,14 @@ class TargetChangesIn(BaseModel):
     indicator: Indicator | None = None
     milestones: list[MilestoneIn] | None = Field(default=None, min_length=1, max_length=366)
     proposal_reference: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def no_nulls(self):
+        # Only leader, area, source and the proposal may be cleared; the rest must stay filled.
+        cleared = [f for f in self.model_fields_set if getattr(self, f) is None and f not in NULLABLE_CHANGES]
+        if cleared:
+            raise ValueError(f"以下字段不能清空：{', '.join(sorted(cleared))}")
+        return self
 
     def values(self) -> dict:
         """Only the fields the caller sent, JSON-ready, proposal reference folded into `proposal`."""

@@ -63,12 +63,15 @@ class _Row:
 
     def read(self) -> None:
         code, title = self.t("序号"), self.t("目标名称")
-        if not code:
-            self.problem("序号", "序号不能为空")
+        if not code or len(code) > 64:
+            self.problem("序号", "序号不能为空，且不超过 64 个字符")
         elif code in self.taken or any(x["code"] == code for x in self.book.targets):
             self.problem("序号", f"序号 {code} 重复（本表或目标书中已存在）")
         if not title:
             self.problem("目标名称", "目标名称不能为空")
+        for column, limit in (("方面", 200), ("来源", 64), ("单位", 50)):
+            if len(self.t(column)) > limit:
+                self.problem(column, f"不超过 {limit} 个字符")
         indicator = self._indicator()
         target = {
             "code": code, "title": title[:500], "content": self.t("具体事项"), "work_measures": self.t("工作措施"),
@@ -90,6 +93,8 @@ class _Row:
 
     def _resolve(self, column: str, ref: str, table: dict[str, str], what: str) -> str | None:
         if not table:            # the scope has no directory yet: take the cell as a code
+            if len(ref) > 64:
+                self.problem(column, f"{what}编码「{ref[:20]}…」过长（不超过 64 个字符）")
             return ref
         if ref not in table:
             self.problem(column, f"{what}「{ref}」不在辖区目录中")
