@@ -14,7 +14,9 @@ export const PAGES = [
   { path: 'assessment', title: '考核问效', icon: 'Medal', roles: ['assessor', 'target_office', 'leader', 'third_party'], component: () => import('./views/Assessment.vue') },
 ]
 
-export const home = (role) => '/' + (PAGES.find((p) => p.roles.includes(role)) || PAGES[0]).path
+// Where each role starts: its main task, not a generic overview.
+const HOME = { target_office: 'overview', unit_reporter: 'mine', leader: 'dashboard', supervisor: 'supervision', assessor: 'assessment', third_party: 'assessment' }
+export const home = (role) => '/' + (HOME[role] || (PAGES.find((p) => p.roles.includes(role)) || PAGES[0]).path)
 
 export const router = createRouter({
   history: createWebHistory(),

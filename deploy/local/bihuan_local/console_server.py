@@ -54,6 +54,7 @@ class DevLogin(BaseModel):
     unit: str | None = Field(default=None, max_length=64)
     scope: str = Field(default="demo", min_length=1, max_length=64)
     name: str | None = Field(default=None, max_length=100)
+    leader: str | None = Field(default=None, max_length=64, description="a leader's code: the leader signs as it")
 
 
 def dev_login_enabled() -> bool:
@@ -73,7 +74,8 @@ async def dev_login(request: Request) -> Response:
     if body.role == Role.UNIT_REPORTER and not body.unit:
         return JSONResponse({"code": "invalid", "message": "单位填报员须选择所属单位",
                              "details": [{"field": "unit", "message": "必填"}]}, 422)
-    user = f"{body.role.value}@{body.unit or body.scope}"
+    # A leader acts as the leader's own code (contracts are signed by, and dashboards keyed on, that code).
+    user = body.leader if body.role == Role.LEADER and body.leader else f"{body.role.value}@{body.unit or body.scope}"
     token = mint_token(ServiceSettings(), user=user, roles=[body.role.value], unit=body.unit, scope=body.scope,
                        name=body.name or user)
     return JSONResponse({"token": token, "user": user, "name": body.name or user, "role": body.role.value,
@@ -141,6 +143,7 @@ def create_app() -> Starlette:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s console | %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # per-request lines would flood `make up` (and leak tokens)
     print(f"console on http://127.0.0.1:{console_port()}/ (dist: {DIST})", flush=True)
     uvicorn.run(create_app(), host="127.0.0.1", port=console_port(), log_level="warning")
 

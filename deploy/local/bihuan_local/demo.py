@@ -6,7 +6,7 @@ is skipped with a note in Chinese, never a crash."""
 import asyncio
 import logging
 import os
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 
@@ -73,7 +73,7 @@ async def publish_book(api: DemoApi, year: int) -> dict[str, dict]:
             await ensure(sub, parent["id"])
 
     specs = target_specs(year, demo_limit())
-    await api.gather((one_task(k, s) for k, s in specs), limit=6)
+    await api.gather((one_task(k, s) for k, s in specs), limit=4)
     subs = sum(len(s) for _, s in specs)
     say(f"{year} 年度目标书：{len(specs)} 项重点工作、{subs} 个子项目已发布（本次新建 {created} 项）")
     return found
@@ -97,7 +97,7 @@ async def sign_contracts(api: DemoApi, year: int, targets: dict[str, dict]) -> N
         signer = api.as_("leader", user=leader) if leader else office
         await api.post("planning", f"contracts/{contract['id']}/sign", {"note": "年初签订目标责任书"}, signer)
 
-    await api.gather((one(u) for u in owners if u not in signed), limit=6)
+    await api.gather((one(u) for u in owners if u not in signed), limit=4)
     say(f"目标责任书：{len(owners)} 个单位已签订（本次新签 {len([u for u in owners if u not in signed])} 份）")
 
 
@@ -129,8 +129,36 @@ async def replay_first_quarter(api: DemoApi, year: int, targets: dict[str, dict]
                          on=day)
         reported += 1
 
-    await api.gather((one(c) for c in subs), limit=8)
+    await api.gather((one(c) for c in subs), limit=4)
     say(f"第一季度：{len(subs)} 个子项目节点中 {met} 个按时完成，{lag} 个滞后（本次补录 {reported} 条进展）")
+
+
+async def issue_orders(api: DemoApi, targets: dict[str, dict]) -> None:
+    """The supervision office issues orders on three lagging sub-items; the first unit has already replied."""
+    office = api.as_("supervisor")
+    subs = sorted(c for c in targets if c.count("-") == 3)
+    codes = [c for c, (kind, *_rest) in zip(lagging_codes(subs), LAG_REASONS) if kind == "subjective"][:3] or \
+        lagging_codes(subs)[:1]
+    try:
+        existing = {o["target_id"] for o in await api.get("supervision", "orders", office)}
+        issued = 0
+        for i, code in enumerate(codes):
+            target = targets[code]
+            if target["id"] in existing:
+                continue
+            order = await api.post("supervision", "orders", {
+                "unit": target["lead_unit"], "subject_kind": "target", "target_id": target["id"],
+                "leader": target.get("leader"), "title": f"关于「{target['title'][:60]}」节点滞后的督办",
+                "requirement": "请说明滞后原因，制定整改措施，并于回复时限前报送整改落实情况。",
+                "reply_by": (max(demo_today(), date.today()) + timedelta(days=7)).isoformat()}, office)
+            issued += 1
+            if i == 0:
+                await api.post("supervision", f"orders/{order['id']}/replies",
+                               {"progress": "已召开专题推进会，倒排工期，预计4月底前完成节点任务。", "evidence": []},
+                               api.as_("unit_reporter", unit=target["lead_unit"]))
+        say(f"督办：对 {len(codes)} 个滞后子项目签发督办单（本次新签 {issued} 份）")
+    except Missing as exc:
+        say(f"跳过督办单：{exc}")
 
 
 async def add_target_mid_year(api: DemoApi, year: int, targets: dict[str, dict]) -> None:
@@ -177,6 +205,7 @@ async def run_demo() -> dict:
         targets = await publish_book(api, year)
         await sign_contracts(api, year, targets)
         await replay_first_quarter(api, year, targets)
+        await issue_orders(api, targets)
         await add_target_mid_year(api, year, targets)
         await backfill_voice(api, year)
         await compute_assessment(api, year, say)

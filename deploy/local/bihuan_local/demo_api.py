@@ -35,13 +35,27 @@ class DemoApi:
         return self._tokens[key]
 
     async def call(self, method: str, service: str, path: str, headers: dict, **kw) -> dict | list:
-        r = await self.client.request(method, f"{BASE[service]}/{path}", headers=headers, **kw)
+        r = await self._send(method, f"{BASE[service]}/{path}", headers, **kw)
         if r.status_code == 405 or (r.status_code == 404 and '"code"' not in r.text and '"error"' not in r.text):
             route = re.sub(r"/[0-9a-f]{16,}|/\d+(?=/|$)", "/{id}", path.split("?")[0])
             raise Missing(f"{service} 尚未提供 {method} /api/v1/{route}")
         if r.status_code >= 400:
             raise RuntimeError(f"{method} {service}/{path} → {r.status_code}: {r.text[:400]}")
         return r.json() if r.content else {}
+
+    async def _send(self, method: str, url: str, headers: dict, attempts: int = 5, **kw) -> httpx.Response:
+        """Retry what a busy machine causes (connection errors, 5xx) with backoff; a 4xx is an answer.
+        Writes are safe to retry here: every demo write is checked for existence first or is idempotent."""
+        for attempt in range(attempts):
+            try:
+                r = await self.client.request(method, url, headers=headers, **kw)
+                if r.status_code < 500 or attempt == attempts - 1:
+                    return r
+            except httpx.TransportError:
+                if attempt == attempts - 1:
+                    raise
+            await asyncio.sleep(0.5 * 2 ** attempt)
+        raise AssertionError("unreachable")
 
     async def get(self, service: str, path: str, headers: dict, params: dict | None = None):
         return await self.call("GET", service, path, headers, params=params)
@@ -84,7 +98,7 @@ class DemoApi:
 
         async def one(t: dict) -> None:
             while True:
-                r = await self.client.get(f"{BASE['execution']}/targets/{t['id']}", headers=headers)
+                r = await self._send("GET", f"{BASE['execution']}/targets/{t['id']}", headers)
                 if r.status_code == 200 and r.json()["version"] >= t.get("version", 1):
                     views[t["id"]] = r.json()
                     return
@@ -104,10 +118,15 @@ class DemoApi:
         return await self.post("execution", f"targets/{target['id']}/milestones/{milestone['id']}/progress", body,
                                headers)
 
-    async def explain_lag(self, target: dict, milestone: dict, headers: dict, kind: str, reason: str) -> None:
-        path = f"targets/{target['id']}/milestones/{milestone['id']}/lag"
+    async def explain_lag(self, target: dict, milestone: dict, headers: dict, kind: str, category: str,
+                          reason: str) -> None:
+        path = f"targets/{target['id']}/milestones/{milestone['id']}/lag-explanations"
         try:
-            await self.post("execution", path, {"kind": kind, "reason": reason}, headers)
+            if await self.get("execution", path, headers):
+                return  # explained on an earlier run
+            body = {"reason_kind": kind, "reason_category": category, "explanation": reason,
+                    "recovery_plan": "倒排工期，加强协调，力争下一节点前追回进度。"}
+            await self.post("execution", path, body, headers)
         except Missing as exc:
             self.skip_once("滞后原因说明", exc)
         except RuntimeError as exc:

@@ -237,17 +237,17 @@ def target_specs(year: int, limit: int | None = None) -> list[tuple[dict, list[d
 
 # Eleven sub-items lag in Q1; most for objective reasons (Xuhui: "大部分为客观原因").
 LAG_REASONS = [
-    ("objective", "受市级政策调整影响，项目审批流程顺延"),
-    ("objective", "地块动迁协商尚未完成，施工无法进场"),
-    ("objective", "受连续雨雪天气影响，室外施工暂停"),
-    ("objective", "上级部门配套资金尚未下达"),
-    ("objective", "管线搬迁需等待市属单位排期"),
-    ("objective", "招标投标出现流标，需重新组织招标"),
-    ("objective", "涉及跨区协调，方案尚在市级层面审议"),
-    ("objective", "供应商设备交付延期"),
-    ("subjective", "前期方案论证不充分，推进节奏偏慢"),
-    ("subjective", "责任科室人员调整，工作衔接不到位"),
-    ("subjective", "对节点要求理解偏差，材料准备不足"),
+    ("objective", "policy_change", "受市级政策调整影响，项目审批流程顺延"),
+    ("objective", "other", "地块动迁协商尚未完成，施工无法进场"),
+    ("objective", "weather", "受连续雨雪天气影响，室外施工暂停"),
+    ("objective", "funding", "上级部门配套资金尚未下达"),
+    ("objective", "external_approval", "管线搬迁需等待市属单位排期审批"),
+    ("objective", "other", "招标投标出现流标，需重新组织招标"),
+    ("objective", "external_approval", "涉及跨区协调，方案尚在市级层面审议"),
+    ("objective", "other", "供应商设备交付延期"),
+    ("subjective", "subjective", "前期方案论证不充分，推进节奏偏慢"),
+    ("subjective", "subjective", "责任科室人员调整，工作衔接不到位"),
+    ("subjective", "subjective", "对节点要求理解偏差，材料准备不足"),
 ]
 
 

@@ -1,0 +1,138 @@
+"""Browser tests: the whole system with the (small) demo district and the console, on free ports, this run's own
+databases and its own vhost, driven by headless Chromium from Debian's package through Playwright.
+Never a downloaded browser: `playwright install` is not used anywhere."""
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from bihuan_shared.testing.infra import create_vhost, delete_vhost
+
+CHROMIUM = os.environ.get("BIHUAN_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+SHOTS = Path(os.environ.get("BIHUAN_ARTIFACTS", "artifacts")) / "browser"
+NAMES = ("planning", "execution", "supervision", "assessment")
+DEMO_DONE = "持续接入中"  # printed by the demo once seeding is over and the feeds start streaming
+
+
+@dataclass
+class Console:
+    url: str
+    services: dict[str, str]
+    log_path: Path
+
+    def openapi_paths(self, service: str) -> set[str]:
+        return set(httpx.get(self.services[service] + "/openapi.json", timeout=10).json()["paths"])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest_asyncio.fixture(scope="session")
+async def console(make_database, infra, run_id, tmp_path_factory):
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium")
+    vhost = f"bihuan_browser_{run_id}"
+    create_vhost(infra, vhost)
+    env = dict(os.environ, BIHUAN_AMQP_URL=infra.vhost_url(vhost), BIHUAN_REDIS_URL=infra.redis_url,
+               BIHUAN_REDIS_PREFIX=f"bihuan_browser_{run_id}", BIHUAN_DEMO_SIZE="small",
+               BIHUAN_VAR_DIR=str(tmp_path_factory.mktemp("var")), BIHUAN_CONSOLE_HTTP_PORT=str(_free_port()))
+    services = {}
+    for name in NAMES:
+        prefix = f"BIHUAN_{name.upper()}_"
+        port = _free_port()
+        env[prefix + "DATABASE_URL"] = await make_database(f"browser_{name}")
+        env[prefix + "HTTP_PORT"] = str(port)
+        env[prefix + "RETRY_DELAY_MS"] = "300"
+        services[name] = f"http://127.0.0.1:{port}"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    log_path = SHOTS.parent / f"browser-system-{run_id}.log"
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "bihuan_local.launcher"], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        await _wait_for_demo(proc, log_path)
+        yield Console(f"http://127.0.0.1:{env['BIHUAN_CONSOLE_HTTP_PORT']}", services, log_path)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+        delete_vhost(infra, vhost)
+
+
+async def _wait_for_demo(proc: subprocess.Popen, log_path: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while DEMO_DONE not in log_path.read_text(errors="replace"):
+        if proc.poll() is not None:
+            raise RuntimeError(f"launcher exited with {proc.returncode}; see {log_path}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"demo not seeded after {timeout:.0f}s; see {log_path}")
+        await asyncio.sleep(0.5)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def browser(console):
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@pytest_asyncio.fixture
+async def page(browser):
+    """A fresh 1366×768 page (the smallest screen the console is made for), zh-CN."""
+    context = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = await context.new_page()
+    page.set_default_timeout(20000)
+    yield page
+    await context.close()
+
+
+@pytest.fixture
+def login():
+    return _login
+
+
+@pytest.fixture
+def shot():
+    return _shot
+
+
+async def _login(page, console: Console, role_label: str, unit: str | None = None, leader: str | None = None) -> None:
+    """The dev login form as a person fills it: pick the role (and unit or leader), press 开发登录."""
+    await page.goto(console.url + "/login")
+    await page.click("[data-test=role]")
+    await page.click(f".el-select-dropdown__item:visible >> text={role_label}")
+    if unit:
+        await page.click("[data-test=unit]")
+        await page.click(f".el-select-dropdown__item:visible >> text=（{unit}）")
+    if leader:
+        await page.click("[data-test=leader]")
+        await page.click(f".el-select-dropdown__item:visible >> text={leader}")
+    await page.click("[data-test=login]")
+    await page.wait_for_selector(".el-menu")
+
+
+async def _shot(page, name: str) -> Path:
+    path = SHOTS / f"{name}.png"
+    await page.screenshot(path=str(path))
+    return path
