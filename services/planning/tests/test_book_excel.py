@@ -1,6 +1,11 @@
 """The target book in and out of Excel: dry run problems with sheet/row/column, all-or-nothing import,
 round trip import(export(book)) == book."""
+import io
+
+from openpyxl import load_workbook
+
 from bihuan_planning import samples
+from bihuan_planning.bench import district_book
 
 IMPORTED = ("code", "title", "content", "work_measures", "area", "category", "source", "lead_unit",
             "responsible_units", "cooperating_units", "leader", "weight", "indicator", "proposal")
@@ -84,3 +89,20 @@ async def test_dry_run_lists_every_problem_and_import_takes_nothing(client, as_,
     r = await client.post(f"/api/v1/books/{scope}/2026/import", files={"file": ("x.xlsx", b"not a workbook")},
                           headers=office)
     assert r.status_code == 422 and r.json()["error"] == "not_a_workbook"
+
+
+async def test_monthly_layout_round_trips(client, as_, scope):
+    office = as_("target_office")
+    await _district(client, as_, scope)
+    r = await client.post(f"/api/v1/books/{scope}/2026/import", files={"file": ("m.xlsx", district_book(1, 10))},
+                          headers=office)
+    assert r.status_code == 200 and r.json()["period"] == "month" and r.json()["milestones"] == 120, r.text
+    exported = (await client.get(f"/api/v1/books/{scope}/2026/export.xlsx", headers=office)).content
+    header = [c.value for c in next(load_workbook(io.BytesIO(exported)).active.iter_rows(min_row=2, max_row=2))]
+    assert header[5:17] == [f"{m}月" for m in range(1, 13)]
+    other = scope + "m"
+    await _district(client, as_, other)
+    r = await client.post(f"/api/v1/books/{other}/2026/import", files={"file": ("e.xlsx", exported)},
+                          headers=as_("target_office", scope=other))
+    assert r.status_code == 200, r.text
+    assert await _book(client, as_, other) == await _book(client, as_, scope)
