@@ -39,7 +39,14 @@ async def test_baoshan_four_components(make_api):
     await feed.metrics("B2", "2026-01", {"satisfaction_rate": 1.0, "on_time_close_rate": 1.0})
     await feed.metrics("B3", "2026-01", {"satisfaction_rate": 0.5, "on_time_close_rate": 0.6})
     await api.applied(feed)
+    bad = {"groups": [{**RULES["groups"][0], "components": [{"key": "x", "name": "x", "kind": "evaluation",
+                                                              "weight": -1}]}]}
+    r = await api.client.post("/api/v1/schemes", json={"scope": "baoshan", "year": 2026, "name": "错", "rules": bad},
+                              headers=api.assessor)
+    assert r.status_code == 422 and "body.rules.groups.0.components.0.weight" in {d["field"] for d in r.json()["details"]}
     assessment = await api.open_scheme(RULES)
+    again = await api.client.post(f"/api/v1/schemes/{api.scheme_id}/open", json={}, headers=api.assessor)
+    assert again.status_code == 409
     leader = api.as_("leader")
     r = await api.post("/evaluations", {"scope": "baoshan", "year": 2026, "items": [
         {"unit": "B1", "kind": "leader", "evaluator": "区长", "score": 90},

@@ -53,6 +53,18 @@ async def create_scheme(body: SchemeIn, principal: Assessor, session: SessionDep
     return _out(scheme)
 
 
+@router.get("")
+async def list_schemes(scope: str, principal: Reader, session: SessionDep, year: int | None = None) -> list[dict]:
+    """Schemes of a scope (all versions), newest first, with the assessment an opened one started."""
+    principal.require_scope(scope)
+    q = select(Scheme, Assessment.id).outerjoin(Assessment, Assessment.scheme_id == Scheme.id).where(
+        Scheme.scope == scope)
+    if year is not None:
+        q = q.where(Scheme.year == year)
+    rows = (await session.execute(q.order_by(Scheme.year.desc(), Scheme.version.desc()))).all()
+    return [_out(s, a) for s, a in rows]
+
+
 @router.get("/{scheme_id}")
 async def read_scheme(scheme_id: int, principal: Reader, session: SessionDep) -> dict:
     """A scheme with its rules: every unit can read the rules it is assessed by."""

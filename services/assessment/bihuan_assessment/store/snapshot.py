@@ -1,7 +1,9 @@
 """Reading one group's inputs as a single consistent snapshot (REPEATABLE READ, read only): a unit's score is never
 computed from half-applied events, whatever the fact consumers commit meanwhile."""
 from collections import defaultdict
+from contextlib import asynccontextmanager
 from datetime import date
+from typing import AsyncIterator
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -12,12 +14,24 @@ from bihuan_assessment.domain.rules import Group, SchemeRules
 from bihuan_assessment.store.models import Evaluation, MetricFact, ScoreItem, UnitFact
 
 
-async def load_group(engine: AsyncEngine, scope: str, year: int, as_of: date, rules: SchemeRules,
-                     group: Group) -> GroupInputs:
+@asynccontextmanager
+async def snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A read-only REPEATABLE READ transaction: every query in it sees the database as of its first query."""
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         async with conn.begin():
-            return await _load(conn, scope, year, as_of, rules, group)
+            yield conn
+
+
+def judged_at(as_of: date, today: date | None = None) -> date:
+    """Milestones are judged at the assessment's date, or today while the year is still running."""
+    return min(as_of, today or date.today())
+
+
+async def load_group(engine: AsyncEngine, scope: str, year: int, as_of: date, rules: SchemeRules,
+                     group: Group) -> GroupInputs:
+    async with snapshot(engine) as conn:
+        return await _load(conn, scope, year, judged_at(as_of), rules, group)
 
 
 async def _load(conn: AsyncConnection, scope, year, as_of, rules, group) -> GroupInputs:
