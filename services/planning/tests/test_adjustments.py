@@ -21,6 +21,11 @@ async def test_change_makes_a_new_version_event_and_history(client, as_, directo
     assert r.status_code == 409 and r.json()["error"] == "adjustment_pending"
     r = await client.post(f"/api/v1/adjustments/{adjustment['id']}/approve", json={}, headers=reporter)
     assert r.status_code == 403
+    listed = lambda r: [a["id"] for a in r.json()]  # noqa: E731
+    assert listed(await client.get("/api/v1/adjustments", params={"scope": directory}, headers=reporter)) \
+        == [adjustment["id"]]
+    assert listed(await client.get("/api/v1/adjustments", params={"scope": directory},
+                                   headers=as_("unit_reporter", "U-HM"))) == []
     assert (await client.get(f"/api/v1/targets/{target['id']}", headers=office)).json()["version"] == 1
     r = await client.post(f"/api/v1/adjustments/{adjustment['id']}/approve", json={"comment": "同意调整"},
                           headers=office)

@@ -3,7 +3,7 @@ reason that the target office approves. Each approval makes a new version and te
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from bihuan_planning.api.adjustment_schemas import AdditionIn, AdjustmentIn, AdjustmentOut, DecisionIn
 from bihuan_planning.api.deps import TargetOffice
@@ -20,6 +20,7 @@ from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import Conflict, Forbidden, NotFound
 
 router = APIRouter(tags=["adjustments"])
+OVERSIGHT = (Role.TARGET_OFFICE, Role.LEADER, Role.SUPERVISOR, Role.ASSESSOR)
 
 
 @router.post("/targets/{target_id}/adjustments", status_code=201)
@@ -112,6 +113,10 @@ async def list_adjustments(scope: str, principal: CurrentPrincipal, session: Ses
         where.append(Adjustment.status == status)
     if target_id:
         where.append(Adjustment.target_id == target_id)
+    if not principal.has(*OVERSIGHT):
+        # A unit sees the requests it made and those about targets it leads.
+        led = select(Target.id).where(Target.scope == scope, Target.lead_unit == principal.unit)
+        where.append(or_(Adjustment.requested_by == principal.user, Adjustment.target_id.in_(led)))
     rows = await session.scalars(select(Adjustment).where(*where).order_by(Adjustment.requested_at.desc()).limit(500))
     return [AdjustmentOut.model_validate(a) for a in rows]
 
