@@ -64,6 +64,14 @@ async def test_sample_book_imports_and_round_trips(client, as_, scope):
         r = await client.post(f"/api/v1/books/{scope}/2026/{action}", json={"comment": "区政府常务会审议通过"},
                               headers=office)
         assert r.json()["targets"] == len(samples.BOOK)
+    # A key task without milestones of its own (its sub-items carry them) is still adjustable.
+    r = await client.get("/api/v1/targets", params={"scope": scope, "q": "漕河泾开发区"}, headers=office)
+    key_task = r.json()["items"][0]
+    assert key_task["milestones"] == [] and key_task["status"] == "published"
+    r = await client.post(f"/api/v1/targets/{key_task['id']}/adjustments", headers=office,
+                          json={"kind": "change", "reason": "名称调整", "changes": {"title": "推进漕河泾科创集聚"}})
+    r = await client.post(f"/api/v1/adjustments/{r.json()['id']}/approve", json={}, headers=office)
+    assert r.status_code == 200 and r.json()["resulting_version"] == 2
 
 
 async def test_dry_run_lists_every_problem_and_import_takes_nothing(client, as_, scope):

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from bihuan_planning.api.adjustment_schemas import AdditionIn, AdjustmentIn, AdjustmentOut, DecisionIn
 from bihuan_planning.api.deps import TargetOffice
 from bihuan_planning.api.schemas import TargetDraftIn
-from bihuan_planning.api.targets import add_target, check_target, load
+from bihuan_planning.api.targets import add_target, check_changed_target, check_target, load
 from bihuan_planning.domain.lifecycle import TargetStatus
 from bihuan_planning.store.models import Adjustment, Target
 from bihuan_planning.store.snapshots import adjusted_event, cancelled_event, published_event
@@ -38,7 +38,7 @@ async def request_adjustment(target_id: str, body: AdjustmentIn, principal: Curr
         proposal = {}
         if body.kind == "change":
             proposal = body.changes.values()
-            check_target(target.year, state(target) | proposal)
+            check_changed_target(target, proposal)
             await check_references(session, target.scope, target.year, proposal)
         adjustment = Adjustment(scope=target.scope, year=target.year, kind=body.kind, target_id=target.id,
                                 reason=body.reason, proposal=proposal, status="pending", requested_by=principal.user)
@@ -123,7 +123,7 @@ async def list_adjustments(scope: str, principal: CurrentPrincipal, session: Ses
 
 async def _change(session, target: Target, adjustment: Adjustment, principal: Principal) -> None:
     values = dict(adjustment.proposal)
-    check_target(target.year, state(target) | values)
+    check_changed_target(target, values)
     changes = apply(target, values)
     target.version += 1
     target.event_seq += 1

@@ -71,6 +71,13 @@ def check_target(year: int, values: dict) -> None:
         raise Invalid("节点目标校验失败", code="milestones_invalid", details=details)
 
 
+def check_changed_target(target: Target, values: dict) -> None:
+    """Re-check milestones after a change; a grouping target (a key task whose sub-items carry the milestones,
+    as imported) has none and keeps none unless the change gives it some."""
+    if target.milestones or {"milestones", "indicator"} & values.keys():
+        check_target(target.year, state(target) | values)
+
+
 def _date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
@@ -85,7 +92,7 @@ async def edit_draft(target_id: str, body: TargetChangesIn, principal: TargetOff
             raise Conflict("目标已进入审批或已发布，不能直接修改；已发布的目标请提交动态调整申请",
                            code="target_not_editable")
         values = body.values()
-        check_target(target.year, state(target) | values)
+        check_changed_target(target, values)
         await check_references(session, target.scope, target.year, values)
         changes = apply(target, values)
         session.add(history(target, "edited", principal.user, changes=changes))
