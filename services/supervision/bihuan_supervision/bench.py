@@ -3,7 +3,8 @@ PostgreSQL COPY rate of the same rows measured in the same run.
 
 - raw COPY: the validated rows of each batch COPYed into a bare copy of the orders table (its primary key only);
   only the COPY is timed. This is the ceiling: no parsing, no validation, no upsert, no metric counts.
-- HTTP: the API in its own process (uvicorn), batches of 10,000 orders as JSON, two requests in flight. Bodies are
+- HTTP: the API in its own process (uvicorn), batches of 10,000 orders as JSON, two requests in flight (one is
+  validated while the other is written). Bodies are
   serialised before the clock starts (the hotline center's cost, not ours). Time = first request to last answer.
 - AMQP: the hotline center's raw JSON, published before the clock starts, either one order per message or arrays of
   500 orders per message; the worker in its own process consumes in batches (prefetch 5,000 messages, one
@@ -37,6 +38,7 @@ from bihuan_supervision.settings import SupervisionSettings
 
 BATCH = 10_000
 ARRAY = 500
+HTTP_WORKERS = 1  # API processes; a second did not help on 2 cores (PostgreSQL needs the other one)
 QUEUE = "supervision.hotline_feed"
 
 
@@ -97,11 +99,11 @@ def _service_env(env: BenchEnv, url: str, port: int) -> dict:
             "BIHUAN_SUPERVISION_CLOCK_SECONDS": "3600"}
 
 
-async def _http(env: BenchEnv, url: str, batches: int) -> float:
+async def _http(env: BenchEnv, url: str, batches: int, workers: int = HTTP_WORKERS) -> float:
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "bihuan_supervision.main:app",
-                               "--port", str(port), "--log-level", "warning", "--no-access-log"],
-                              env=_service_env(env, url, port))
+                               "--port", str(port), "--log-level", "warning", "--no-access-log",
+                               "--workers", str(workers)], env=_service_env(env, url, port))
     try:
         base = f"http://127.0.0.1:{port}"
         await _wait_http(base)
@@ -115,7 +117,7 @@ async def _http(env: BenchEnv, url: str, batches: int) -> float:
                     r = await client.post("/api/v1/feeds/hotline/records", content=pending.pop(), headers=headers)
                     assert r.status_code == 200 and r.json()["stored"] == BATCH, r.text[:500]
             started = time.perf_counter()
-            await asyncio.gather(sender(), sender())
+            await asyncio.gather(*(sender() for _ in range(workers + 1)))
             return batches * BATCH / (time.perf_counter() - started)
     finally:
         server.terminate()

@@ -34,18 +34,19 @@ def _statements(source: FeedSource) -> tuple[str, str]:
     create = (f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
               f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
     upsert = f"""
-WITH old AS (
-    SELECT t.{key}, t.metric_unit, t.metric_month, t.metric_day, t.metric_topic, t.contrib
-    FROM {table} t JOIN {stage} s ON s.scope = t.scope AND s.{key} = t.{key} AND s.version > t.version
-), up AS (
+WITH up AS (
     INSERT INTO {table} AS t ({cols}) SELECT {cols} FROM {stage}
     ON CONFLICT (scope, {key}) DO UPDATE SET {updates} WHERE t.version < excluded.version
     RETURNING t.{key}, (xmax = 0) AS inserted, t.metric_unit, t.metric_month, t.metric_day, t.metric_topic, t.contrib
+), old AS (
+    -- every part of one statement reads the snapshot from before it, so these are the replaced versions; only
+    -- updated records are looked up (a batch of new records costs no second index probe)
+    SELECT t.metric_unit, t.metric_month, t.metric_day, t.metric_topic, t.contrib
+    FROM {table} t JOIN up ON up.{key} = t.{key} AND NOT up.inserted WHERE t.scope = $1
 ), delta AS (
     SELECT metric_unit, metric_month, metric_day, metric_topic, contrib, 1 AS sign FROM up
     UNION ALL
     SELECT metric_unit, metric_month, metric_day, metric_topic, contrib, -1 FROM old
-    WHERE {key} IN (SELECT {key} FROM up)
 ), units AS (
     INSERT INTO unit_month_counts AS t (scope, source, unit, month, {_NAMES})
     SELECT $1, $2, metric_unit, metric_month, {_SUMS} FROM delta WHERE metric_unit IS NOT NULL
