@@ -47,6 +47,16 @@ async def _wait_consumers(amqp_url: str, n: int) -> None:
         await connection.close()
 
 
+def _cpu_seconds(workers: list[subprocess.Popen]) -> float:
+    """User + system CPU the worker processes have used so far (Linux /proc): a figure background load cannot inflate."""
+    total = 0
+    for w in workers:
+        with open(f"/proc/{w.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 async def _round(sessionmaker, ids: list[int], timeout: float = 120) -> float:
     async with sessionmaker() as session:
         async with session.begin():
@@ -81,6 +91,7 @@ async def run(env) -> dict:
     engine = make_engine(url, 2)
     sessionmaker = make_sessionmaker(engine)
     times: dict[int, list[float]] = {1: [], 2: []}
+    cpu: list[float] = []
     try:
         for n in PHASES:
             workers = _start_workers(n, env_vars)
@@ -88,8 +99,11 @@ async def run(env) -> dict:
                 await _wait_consumers(env.amqp_url, n)
                 await _round(sessionmaker, ids)  # warm-up: caches, prepared statements, imports
                 for _ in range(ROUNDS):
+                    before = _cpu_seconds(workers)
                     times[n].append(await _round(sessionmaker, ids))
-                    print(f"  {n} worker(s): {times[n][-1]:.2f} s (load average {os.getloadavg()[0]:.1f})", flush=True)
+                    cpu.append(_cpu_seconds(workers) - before)
+                    print(f"  {n} worker(s): {times[n][-1]:.2f} s, worker CPU {cpu[-1]:.2f} s"
+                          f" (load average {os.getloadavg()[0]:.1f})", flush=True)
             finally:
                 for w in workers:
                     w.terminate()
@@ -101,6 +115,8 @@ async def run(env) -> dict:
     for n, values in times.items():
         figures[f"recompute_city_{n}_worker_seconds_median"] = median(values)
         report(f"recompute city, {n} worker(s), median of {len(values)}", median(values), "s")
+    figures["worker_cpu_seconds_per_city_median"] = median(cpu)
+    report("worker CPU per city recompute (all workers)", median(cpu), "s")
     ratio = figures["recompute_city_1_worker_seconds_median"] / figures["recompute_city_2_worker_seconds_median"]
     figures["speedup_2_vs_1_workers"] = ratio
     report("speed-up, 2 workers vs 1", ratio, "x")

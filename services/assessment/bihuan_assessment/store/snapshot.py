@@ -73,10 +73,11 @@ async def _targets(conn: AsyncConnection, scope: str, year: int, codes: list[str
     for r in await raw.fetch(
             "SELECT m.target_id, m.id, m.due_date, m.completed_on, m.timeliness, m.overdue, m.lag_kind,"
             " m.exec_event_id, m.lag_event_id FROM milestone_facts m JOIN target_facts t ON t.id = m.target_id"
-            f" WHERE {where} ORDER BY m.due_date, m.id", scope, year, codes):
+            f" WHERE {where}", scope, year, codes):  # sorted per target below: cheaper than a collated SQL sort
         sources = tuple(x for x in (r[7], r[8]) if x)
         milestones[r[0]].append(MilestoneIn(r[1], r[2], r[3], r[4], r[5], r[6], sources))
     rows = await raw.fetch("SELECT t.id, t.code, t.title, t.category, t.lead_unit, t.responsible_units, t.weight,"
                            f" t.adjusted, t.event_id FROM target_facts t WHERE {where} ORDER BY t.id", scope, year, codes)
-    return [TargetIn(r[0], r[1] or r[0], r[2] or "", r[3], r[4], tuple(r[5] or ()), r[6], tuple(milestones[r[0]]),
+    return [TargetIn(r[0], r[1] or r[0], r[2] or "", r[3], r[4], tuple(r[5] or ()), r[6],
+                     tuple(sorted(milestones[r[0]], key=lambda m: (m.due_date, m.id))),
                      r[7], r[8]) for r in rows]
