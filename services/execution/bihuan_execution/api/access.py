@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select
+from sqlalchemy.orm import raiseload
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bihuan_execution.clock import today
@@ -21,8 +22,9 @@ def today_of(request: Request):
 
 
 async def load_target(session: AsyncSession, principal: Principal, target_id: str, *, for_update: bool = False,
-                      open_only: bool = False) -> TargetCopy:
-    target = await session.get(TargetCopy, target_id, with_for_update=for_update or None)
+                      open_only: bool = False, with_milestones: bool = True) -> TargetCopy:
+    options = [] if with_milestones else [raiseload(TargetCopy.milestones)]
+    target = await session.get(TargetCopy, target_id, with_for_update=for_update or None, options=options)
     if target is None:
         raise NotFound(f"目标 {target_id} 尚未发布或不存在", code="target_not_found")
     principal.require_scope(target.scope)

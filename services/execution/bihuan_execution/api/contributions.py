@@ -33,7 +33,8 @@ async def report_contribution(target_id: str, body: ContributionIn, principal: C
             await load_milestone(session, target_id, body.milestone_id)
         contribution = Contribution(target_id=target_id, milestone_id=body.milestone_id, unit=principal.unit,
                                     lead_unit=target.lead_unit, request_id=body.request_id, value=body.value,
-                                    narrative=body.narrative, reported_by=principal.user)
+                                    narrative=body.narrative, reported_by=principal.user,
+                                    reported_at=now(request.app.state.settings))
         session.add(contribution)
         await session.flush()
         if body.request_id:
@@ -41,7 +42,6 @@ async def report_contribution(target_id: str, body: ContributionIn, principal: C
         evidence = await attach(session, principal, body.evidence_ids, contribution_id=contribution.id)
         await record_audit(session, principal, "contribution.reported", "target", target_id,
                            after=dict(body.model_dump(mode="json"), contribution_id=contribution.id))
-        await session.refresh(contribution, ["reported_at"])
     return contribution_out(contribution, evidence)
 
 

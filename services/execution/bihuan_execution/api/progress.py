@@ -43,14 +43,14 @@ async def report_progress(target_id: str, milestone_id: str, body: ProgressIn, p
                       details=[{"field": "body.reported_on", "message": "不能晚于今天"}])
     done_on = body.reported_on or real_today
     async with session.begin():
-        target = await load_target(session, principal, target_id, open_only=True)
+        target = await load_target(session, principal, target_id, open_only=True, with_milestones=False)
         require_owner_unit(principal, target)
         milestone = await load_milestone(session, target_id, milestone_id, for_update=True)
         await _check_corrects(session, body.corrects_report_id, milestone_id)
         report = ProgressReport(target_id=target_id, milestone_id=milestone_id, unit=principal.unit,
                                 actual_value=body.actual_value, deliverable_done=body.deliverable_done,
                                 narrative=body.narrative, reported_by=principal.user, reported_on=done_on,
-                                corrects_report_id=body.corrects_report_id)
+                                corrects_report_id=body.corrects_report_id, reported_at=now(settings_of(request)))
         session.add(report)
         await session.flush()
         evidence = await attach(session, principal, body.evidence_ids, report_id=report.id)
@@ -58,7 +58,7 @@ async def report_progress(target_id: str, milestone_id: str, body: ProgressIn, p
         events = [new_event(ProgressReported(report_id=report.id, target_id=target_id, milestone_id=milestone_id,
                                              unit=report.unit, actual_value=report.actual_value,
                                              deliverable_done=report.deliverable_done, narrative=report.narrative,
-                                             reported_by=report.reported_by, reported_at=now(settings_of(request))),
+                                             reported_by=report.reported_by, reported_at=report.reported_at),
                             scope=target.scope, aggregate_id=milestone_id, sequence=milestone.event_seq)]
         if body.actual_value is not None:
             milestone.latest_value = body.actual_value
@@ -75,9 +75,9 @@ async def report_progress(target_id: str, milestone_id: str, body: ProgressIn, p
         milestone.status = status_of(milestone.due_date, milestone.completed_on, real_today,
                                      settings_of(request).due_soon_days)
         await record_events(session, events)
+        # Last before commit: the audit chain serialises writers from here on.
         await record_audit(session, principal, "progress.reported", "milestone", milestone_id,
                            after=dict(body.model_dump(mode="json"), report_id=report.id))
-        await session.refresh(report, ["reported_at"])
     return _report_out(report, milestone.status, evidence)
 
 
