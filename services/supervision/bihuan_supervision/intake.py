@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bihuan_shared.audit import record_audit
 from bihuan_shared.auth import Principal
 from bihuan_supervision.domain.feeds import FeedSource, RecordError
-from bihuan_supervision.domain.feeds.batch import validate
+from bihuan_supervision.domain.feeds.batch import ValidatedBatch, validate
 from bihuan_supervision.store.feed_ingest import ingest_rows
 from bihuan_supervision.store.feed_tables import FeedBatch
 
@@ -39,13 +39,19 @@ class BatchOutcome:
 async def receive(sessionmaker: async_sessionmaker[AsyncSession], source: FeedSource, scope: str, actor: Principal,
                   records: list, via: str, file_name: str | None = None, first_index: int = 0) -> BatchOutcome:
     checked = validate(source, records, first_index)
+    return await store(sessionmaker, source, scope, actor, checked, len(records), via, file_name)
+
+
+async def store(sessionmaker: async_sessionmaker[AsyncSession], source: FeedSource, scope: str, actor: Principal,
+                checked: ValidatedBatch, received: int, via: str, file_name: str | None = None) -> BatchOutcome:
+    """Write an already validated batch (validation may run while the previous batch is being written)."""
     async with sessionmaker() as session, session.begin():
         batch = FeedBatch(scope=scope, source=source.name, via=via, actor=actor.user, file_name=file_name,
-                          records=len(records))
+                          records=received)
         session.add(batch)
         await session.flush()
         result = await ingest_rows(session, source, scope, batch.id, checked.rows)
-        outcome = BatchOutcome(batch.id, len(records), result.stored, result.updated,
+        outcome = BatchOutcome(batch.id, received, result.stored, result.updated,
                                result.unchanged + checked.duplicates_in_batch, checked.errors)
         batch.stored, batch.updated, batch.unchanged = outcome.stored, outcome.updated, outcome.unchanged
         batch.rejected = outcome.rejected

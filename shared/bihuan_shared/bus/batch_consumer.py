@@ -4,11 +4,15 @@ reason first, so nothing is acknowledged that was neither stored nor parked.
 
 The handler gets the batch and returns {position in batch: reason} for the messages it rejects. If it raises (the
 database is down), the whole batch is returned to the queue after a pause; the quorum queue's delivery limit is the
-backstop against a batch that can never succeed."""
+backstop against a batch that can never succeed.
+
+With `prepare` (CPU work: parsing, validation) the consumer pipelines: batch N+1 is prepared while batch N is being
+written, so the database and Python work at the same time; the handler then gets prepare(batch) beside the batch.
+Writes and acknowledgements stay strictly in delivery order."""
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
@@ -18,17 +22,21 @@ from bihuan_shared.bus.topology import DEAD_LETTER_EXCHANGE, ConsumerQueues, dec
 
 log = logging.getLogger(__name__)
 
-BatchHandler = Callable[[list[AbstractIncomingMessage]], Awaitable[dict[int, str]]]
+BatchHandler = Callable[..., Awaitable[dict[int, str]]]  # (batch) or (batch, prepared) -> {position: reason}
 
 
 class BatchConsumer:
     def __init__(self, connection: AbstractRobustConnection, queue: str, handler: BatchHandler, *,
-                 prefetch: int = 5000, max_batch: int = 5000, max_wait: float = 0.05, retry_pause: float = 1.0):
-        self.connection, self.queue, self.handler = connection, queue, handler
+                 prefetch: int = 5000, max_batch: int = 5000, max_wait: float = 0.05, retry_pause: float = 1.0,
+                 prepare: Callable[[list[AbstractIncomingMessage]], Any] | None = None, max_bytes: int = 16 << 20):
+        self.connection, self.queue, self.handler, self.prepare = connection, queue, handler, prepare
+        self.max_bytes = max_bytes  # a batch also ends at this many body bytes (messages may carry arrays)
         self.prefetch, self.max_batch, self.max_wait, self.retry_pause = prefetch, max_batch, max_wait, retry_pause
         self.queues: ConsumerQueues | None = None
         self._buffer: list[AbstractIncomingMessage] = []
         self._ready = asyncio.Event()
+        self._full = asyncio.Event()
+        self._buffered_bytes = 0
         self._flusher: asyncio.Task | None = None
         self._channel: AbstractChannel | None = None
         self._side: AbstractChannel | None = None
@@ -52,27 +60,62 @@ class BatchConsumer:
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         self._buffer.append(message)
+        self._buffered_bytes += len(message.body)
         self._ready.set()
+        if len(self._buffer) >= self.max_batch or self._buffered_bytes >= self.max_bytes:
+            self._full.set()
+
+    def _take(self) -> list[AbstractIncomingMessage]:
+        size, count = 0, 0
+        for message in self._buffer[: self.max_batch]:
+            if count and size + len(message.body) > self.max_bytes:
+                break
+            size, count = size + len(message.body), count + 1
+        batch, self._buffer = self._buffer[:count], self._buffer[count:]
+        self._buffered_bytes -= size
+        return batch
+
+    async def _fill_while_writing(self, writing: asyncio.Task) -> None:
+        """Under load, let the next batch fill up while the previous one is written; prepare it when it is full
+        (Python and the database then work at the same time) or when the write is done."""
+        while not writing.done() and len(self._buffer) < self.max_batch and self._buffered_bytes < self.max_bytes:
+            self._full.clear()
+            full = asyncio.ensure_future(self._full.wait())
+            await asyncio.wait([writing, full], return_when=asyncio.FIRST_COMPLETED)
+            full.cancel()
 
     async def _flush_forever(self) -> None:
         """One flusher: while a batch is being stored the next one accumulates, so batches grow with the load and
         the fixed cost of a transaction is shared by more messages. An idle consumer waits max_wait for company."""
-        while True:
-            if not self._buffer:
-                self._ready.clear()
-                await self._ready.wait()
-                if len(self._buffer) < self.max_batch:
-                    await asyncio.sleep(self.max_wait)
-            batch, self._buffer = self._buffer[: self.max_batch], self._buffer[self.max_batch:]
-            try:
-                await self._flush(batch)
-            except Exception:  # e.g. the channel died under us: the broker redelivers what was not acknowledged
-                log.exception("batch flush failed", extra={"size": len(batch)})
+        writing: asyncio.Task | None = None
+        try:
+            while True:
+                if not self._buffer:
+                    self._ready.clear()
+                    await self._ready.wait()
+                    if len(self._buffer) < self.max_batch and writing is None:
+                        await asyncio.sleep(self.max_wait)
+                if writing is not None:
+                    await self._fill_while_writing(writing)
+                batch = self._take()
+                args = (batch,) if self.prepare is None else (batch, self.prepare(batch))
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(self._flush_logged(args))
+        finally:
+            if writing is not None:
+                writing.cancel()
 
-    async def _flush(self, batch: list[AbstractIncomingMessage]) -> None:
+    async def _flush_logged(self, args: tuple) -> None:
+        try:
+            await self._flush(*args)
+        except Exception:  # e.g. the channel died under us: the broker redelivers what was not acknowledged
+            log.exception("batch flush failed", extra={"size": len(args[0])})
+
+    async def _flush(self, batch: list[AbstractIncomingMessage], *prepared: Any) -> None:
         # Batches are stored one at a time and in delivery order, so 'ack multiple' never covers a newer batch.
         try:
-            rejected = await self.handler(batch)
+            rejected = await self.handler(batch, *prepared)
         except Exception as exc:
             log.warning("batch failed, returning it to the queue", extra={"size": len(batch), "error": repr(exc)})
             await asyncio.sleep(self.retry_pause)

@@ -6,13 +6,15 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from bihuan_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from bihuan_shared.auth import Principal, Role, require_roles
 from bihuan_shared.web.errors import Forbidden
 from bihuan_supervision.dashboard.views import channel, read_category, read_leader
 
 router = APIRouter(prefix="/dashboards", tags=["dashboards"])
 
 Overseer = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.LEADER, Role.TARGET_OFFICE))]
+# The live stream is the leader's own board; the office polls (Redis-served) for any leader.
+Leader = Annotated[Principal, Depends(require_roles(Role.LEADER))]
 Category = Literal["key_work", "special_work", "major_project", "public_service", "unit_work"]
 KEEPALIVE_SECONDS = 15
 
@@ -30,7 +32,7 @@ def _may_see(principal: Principal, leader: str) -> None:
 
 
 @router.get("/leaders/{leader}")
-async def leader_dashboard(leader: str, request: Request, principal: CurrentPrincipal,
+async def leader_dashboard(leader: str, request: Request, principal: Overseer,
                            category: Category | None = None) -> dict:
     """The leader's dashboard (optionally only one kind of target); served from Redis, rebuilt if missing."""
     _may_see(principal, leader)
@@ -42,9 +44,10 @@ async def leader_dashboard(leader: str, request: Request, principal: CurrentPrin
 
 
 @router.get("/leaders/{leader}/stream")
-async def leader_stream(leader: str, request: Request, principal: CurrentPrincipal) -> StreamingResponse:
-    """Server-sent events: the dashboard now, then again each time a change to it is committed."""
-    _may_see(principal, leader)
+async def leader_stream(leader: str, request: Request, principal: Leader) -> StreamingResponse:
+    """Server-sent events for the leader herself: the dashboard now, then again each time a change is committed."""
+    if principal.user != leader:
+        raise Forbidden("只能订阅本人的看板", code="dashboard_forbidden")
     resources = _resources(request)
     scope = principal.scope or ""
     pubsub = resources["redis"].pubsub()

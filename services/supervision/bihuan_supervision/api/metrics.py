@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete
 
 from bihuan_shared.audit import record_audit
-from bihuan_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from bihuan_shared.auth import Principal, Role, require_roles
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import Conflict
 from bihuan_supervision.domain.metrics import parse_period, rates
@@ -20,10 +20,11 @@ router = APIRouter(prefix="/metrics", tags=["metrics"])
 Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
 Linker = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.TARGET_OFFICE))]
 READERS = (Role.SUPERVISOR, Role.LEADER, Role.TARGET_OFFICE, Role.ASSESSOR)
+MetricsReader = Annotated[Principal, Depends(require_roles(*READERS, Role.UNIT_REPORTER))]
 
 
 @router.get("/units/{unit}")
-async def unit_metrics(unit: str, period: str, principal: CurrentPrincipal, session: SessionDep) -> dict:
+async def unit_metrics(unit: str, period: str, principal: MetricsReader, session: SessionDep) -> dict:
     """A unit's counts and rates per source for a month (2026-03), quarter (2026-Q1) or year (2026)."""
     principal.require_unit(unit, oversight=READERS)
     kind, _ = parse_period(period)

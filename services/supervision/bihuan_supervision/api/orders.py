@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from bihuan_shared.audit import record_audit
-from bihuan_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from bihuan_shared.auth import Principal, Role, require_roles
 from bihuan_shared.contracts.supervision import (SupervisionOrderAccepted, SupervisionOrderIssued,
                                                  SupervisionOrderReplied, SupervisionOrderSentBack)
 from bihuan_shared.web.deps import SessionDep
@@ -26,6 +26,7 @@ router = APIRouter(prefix="/orders", tags=["orders"])
 Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
 Reporter = Annotated[Principal, Depends(require_roles(Role.UNIT_REPORTER))]
 READERS = (Role.SUPERVISOR, Role.TARGET_OFFICE)
+OrderReader = Annotated[Principal, Depends(require_roles(*READERS, Role.LEADER, Role.UNIT_REPORTER))]
 
 
 class IssueIn(BaseModel):
@@ -190,7 +191,7 @@ async def send_back(order_id: str, body: ReviewIn, request: Request, principal: 
 
 
 @router.get("")
-async def list_orders(principal: CurrentPrincipal, session: SessionDep,
+async def list_orders(principal: OrderReader, session: SessionDep,
                       status: Annotated[str | None, Query(max_length=16)] = None,
                       escalated: bool | None = None) -> list[OrderOut]:
     """Orders the caller may see: the office all of its scope, a leader hers, a unit its own."""
@@ -205,7 +206,7 @@ async def list_orders(principal: CurrentPrincipal, session: SessionDep,
 
 
 @router.get("/{order_id}")
-async def get_order(order_id: str, principal: CurrentPrincipal, session: SessionDep) -> OrderOut:
+async def get_order(order_id: str, principal: OrderReader, session: SessionDep) -> OrderOut:
     """One order with its full trail."""
     order = await session.get(SupervisionOrder, order_id)
     if order is None or order.scope != (principal.scope or ""):
@@ -220,9 +221,9 @@ def _visible(query, principal: Principal):
         return query
     if principal.has(Role.LEADER):
         return query.where(SupervisionOrder.leader == principal.user)
-    if principal.has(Role.UNIT_REPORTER) and principal.unit:
+    if principal.unit:
         return query.where(SupervisionOrder.unit == principal.unit)
-    raise Forbidden("无权查看督办单", code="role_forbidden")
+    raise Forbidden("填报员身份须属于某个单位", code="unit_required")
 
 
 async def _locked(session: SessionDep, principal: Principal, order_id: str) -> SupervisionOrder:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bihuan_shared.audit import record_audit
-from bihuan_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from bihuan_shared.auth import Principal, Role, require_roles
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import Forbidden
 from bihuan_supervision.store.warning_tables import Warning, WarningRules
@@ -16,6 +16,8 @@ router = APIRouter(prefix="/warnings", tags=["warnings"])
 
 Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
 OVERSIGHT = (Role.SUPERVISOR, Role.TARGET_OFFICE)
+InboxReader = Annotated[Principal, Depends(require_roles(*OVERSIGHT, Role.LEADER, Role.UNIT_REPORTER))]
+RulesReader = Annotated[Principal, Depends(require_roles(*OVERSIGHT, Role.LEADER))]
 
 
 class WarningOut(BaseModel):
@@ -37,7 +39,7 @@ class WarningOut(BaseModel):
 
 
 @router.get("")
-async def inbox(principal: CurrentPrincipal, session: SessionDep,
+async def inbox(principal: InboxReader, session: SessionDep,
                 status: Literal["open", "cleared", "all"] = "open", limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[WarningOut]:
     """Warnings for the caller: the unit's own, the leader's targets, or all of the scope for the office."""
     query = select(Warning).where(Warning.scope == (principal.scope or "")).order_by(Warning.id.desc()).limit(limit)
@@ -47,10 +49,10 @@ async def inbox(principal: CurrentPrincipal, session: SessionDep,
         pass
     elif principal.has(Role.LEADER):
         query = query.where(Warning.leader == principal.user)
-    elif principal.has(Role.UNIT_REPORTER) and principal.unit:
+    elif principal.unit:
         query = query.where(Warning.unit == principal.unit)
     else:
-        raise Forbidden("无权查看预警", code="role_forbidden")
+        raise Forbidden("填报员身份须属于某个单位", code="unit_required")
     return [WarningOut.model_validate(w) for w in (await session.scalars(query)).all()]
 
 
@@ -64,7 +66,7 @@ class RulesIn(BaseModel):
 
 
 @router.get("/rules")
-async def get_rules(principal: CurrentPrincipal, session: SessionDep) -> RulesIn:
+async def get_rules(principal: RulesReader, session: SessionDep) -> RulesIn:
     """The warning rules of the caller's scope (defaults until set)."""
     row = await session.get(WarningRules, principal.scope or "")
     if row is None:

@@ -1,7 +1,9 @@
 """The queue the 12345 hotline center publishes raw work orders to (its own JSON, not our envelope): one order per
-message, or a JSON array of orders. Consumed in batches; a malformed message goes to the dead-letter queue with the
-reason, the good orders of the batch are stored in one transaction, and the batch is acknowledged after commit."""
+message, or a JSON array of orders. Consumed in batches: a batch is parsed and validated while the previous one is
+being written; its good orders are stored in transactions of at most CHUNK orders; a malformed message goes to the
+dead-letter queue with the reason; the batch is acknowledged after commit."""
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 import orjson
 from aio_pika.abc import AbstractIncomingMessage
@@ -9,7 +11,38 @@ from aio_pika.abc import AbstractIncomingMessage
 from bihuan_shared.auth import Principal, Role
 from bihuan_shared.bus.batch_consumer import BatchConsumer
 from bihuan_supervision.domain.feeds import HOTLINE
-from bihuan_supervision.intake import receive
+from bihuan_supervision.domain.feeds.batch import ValidatedBatch, validate
+from bihuan_supervision.intake import store
+
+CHUNK = 10_000
+
+
+@dataclass
+class Prepared:
+    chunks: list[tuple[ValidatedBatch, int]] = field(default_factory=list)  # (validated, records received)
+    rejected: dict[int, str] = field(default_factory=dict)  # message position -> reason
+
+
+def prepare(batch: list[AbstractIncomingMessage]) -> Prepared:
+    out, records, owner, starts = Prepared(), [], [], {}
+    for position, message in enumerate(batch):
+        try:
+            body = orjson.loads(message.body)
+        except orjson.JSONDecodeError as exc:
+            out.rejected[position] = f"消息不是合法 JSON: {exc}"
+            continue
+        items = body if isinstance(body, list) else [body]
+        starts[position] = len(records)
+        records.extend(items)
+        owner.extend([position] * len(items))
+    problems = defaultdict(list)
+    for first in range(0, len(records), CHUNK):
+        checked = validate(HOTLINE, records[first:first + CHUNK], first)
+        for e in checked.errors:
+            problems[owner[e.index]].append(f"工单[{e.index - starts[owner[e.index]]}] {e.field}: {e.message}")
+        out.chunks.append((checked, min(CHUNK, len(records) - first)))
+    out.rejected.update({position: "; ".join(reasons) for position, reasons in problems.items()})
+    return out
 
 
 def hotline_feed_task(make_consumer=BatchConsumer):
@@ -19,27 +52,14 @@ def hotline_feed_task(make_consumer=BatchConsumer):
         s = runtime.settings
         feed = Principal(user="12345-hotline@amqp", roles=frozenset({Role.FEED}), scope=s.hotline_scope)
 
-        async def handle(batch: list[AbstractIncomingMessage]) -> dict[int, str]:
-            records, owner, starts, rejected = [], [], {}, {}
-            for position, message in enumerate(batch):
-                try:
-                    body = orjson.loads(message.body)
-                except orjson.JSONDecodeError as exc:
-                    rejected[position] = f"消息不是合法 JSON: {exc}"
-                    continue
-                items = body if isinstance(body, list) else [body]
-                starts[position] = len(records)
-                records.extend(items)
-                owner.extend([position] * len(items))
-            outcome = await receive(runtime.sessionmaker, HOTLINE, s.hotline_scope, feed, records, "amqp")
-            problems = defaultdict(list)
-            for e in outcome.errors:
-                problems[owner[e.index]].append(f"工单[{e.index - starts[owner[e.index]]}] {e.field}: {e.message}")
-            rejected.update({position: "; ".join(reasons) for position, reasons in problems.items()})
-            return rejected
+        async def handle(batch: list[AbstractIncomingMessage], prepared: Prepared) -> dict[int, str]:
+            for checked, received in prepared.chunks:
+                await store(runtime.sessionmaker, HOTLINE, s.hotline_scope, feed, checked, received, "amqp")
+            return prepared.rejected
 
-        consumer = make_consumer(runtime.connection, s.hotline_queue, handle, prefetch=s.hotline_prefetch,
-                                 max_batch=s.hotline_batch, max_wait=s.hotline_batch_wait_ms / 1000)
+        consumer = make_consumer(runtime.connection, s.hotline_queue, handle, prepare=prepare,
+                                 prefetch=s.hotline_prefetch, max_batch=s.hotline_batch,
+                                 max_wait=s.hotline_batch_wait_ms / 1000)
         await consumer.start()
         try:
             await stop.wait()
