@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PACKAGES := -e shared -e services/planning -e services/execution -e services/supervision -e services/assessment -e deploy/local
+PACKAGES := -e shared -e services/planning -e services/execution -e services/supervision -e services/assessment -e deploy/local -e bench
 STAMP := $(VENV)/.installed-stamp
 ROLE ?= target_office
 UNIT ?=

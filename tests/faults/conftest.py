@@ -118,12 +118,14 @@ async def faults(make_database, infra, amqp_url):
     redis.start()
     urls = {s: await make_database(f"fault_{s}") for s in SERVICES}
     system = ProcessSystem(urls, infra.vhost_url(vhost), redis.url, ARTIFACTS / f"faults-{vhost}",
-                           extra_env={"BIHUAN_RETRY_DELAY_MS": "300", "BIHUAN_MAX_RETRIES": "5",
+                           extra_env={"BIHUAN_RETRY_DELAY_MS": "300", "BIHUAN_MAX_RETRIES": "5", "BIHUAN_DB_POOL_SIZE": "4",
                                       "BIHUAN_REDIS_PREFIX": vhost})
     engines = {s: create_async_engine(u, pool_pre_ping=True) for s, u in urls.items()}
     try:
         await system.start_all()
-        yield Faults(system, redis, vhost, engines, stream.consumers_of(stream.EVENT_TYPE))
+        consumers = stream.consumers_of(stream.EVENT_TYPE)
+        await stream.wait_queues(system.amqp_url, list(consumers))
+        yield Faults(system, redis, vhost, engines, consumers)
     finally:
         system.stop_all()
         redis.stop()

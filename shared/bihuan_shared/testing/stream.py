@@ -102,6 +102,29 @@ async def wait_applied(engines: dict[str, AsyncEngine], consumers: dict[str, str
         await asyncio.sleep(0.5)
 
 
+async def wait_queues(amqp_url: str, consumers: list[str], timeout: float = 60) -> None:
+    """Until every consumer's queue is declared: an event published before its queue exists reaches nobody."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    missing = list(consumers)
+    while missing:
+        connection = await aio_pika.connect(amqp_url)
+        try:
+            for consumer in list(missing):
+                channel = await connection.channel()
+                try:
+                    await channel.declare_queue(consumer, passive=True)
+                    missing.remove(consumer)
+                except aio_pika.exceptions.ChannelClosed:
+                    pass
+        finally:
+            await connection.close()
+        if missing and loop.time() > deadline:
+            raise TimeoutError(f"consumer queues not declared: {missing}")
+        if missing:
+            await asyncio.sleep(0.3)
+
+
 async def dead_letters(amqp_url: str, consumers: list[str], take: int = 100) -> dict[str, list[dict]]:
     """The messages parked in each consumer's dead-letter queue (consumed: a test reads them once)."""
     found: dict[str, list[dict]] = {}
@@ -124,18 +147,26 @@ async def dead_letters(amqp_url: str, consumers: list[str], take: int = 100) -> 
 
 async def lag_seconds(producer: AsyncEngine, engines: dict[str, AsyncEngine], consumers: dict[str, str],
                       event_ids: list[uuid.UUID]) -> list[float]:
-    """Commit-to-applied lag of every event at every consumer: the consumer's inbox time minus the producer's
+    """Commit-to-applied lag of every event at every consumer (see lag_by_consumer)."""
+    by_consumer = await lag_by_consumer(producer, engines, consumers, event_ids)
+    return [lag for lags in by_consumer.values() for lag in lags]
+
+
+async def lag_by_consumer(producer: AsyncEngine, engines: dict[str, AsyncEngine], consumers: dict[str, str],
+                          event_ids: list[uuid.UUID]) -> dict[str, list[float]]:
+    """Commit-to-applied lag of every event at each consumer: the consumer's inbox time minus the producer's
     outbox time (one PostgreSQL server, one clock)."""
     async with producer.connect() as conn:
         rows = await conn.execute(text("SELECT event_id, created_at FROM outbox WHERE event_id = ANY(:ids)"),
                                   {"ids": event_ids})
         committed = {r.event_id: r.created_at for r in rows}
-    lags = []
+    lags: dict[str, list[float]] = {}
     for consumer, service in consumers.items():
         async with engines[service].connect() as conn:
             rows = await conn.execute(text("SELECT event_id, processed_at FROM inbox WHERE consumer = :c "
                                            "AND event_id = ANY(:ids)"), {"c": consumer, "ids": event_ids})
-            lags += [(r.processed_at - committed[r.event_id]).total_seconds() for r in rows if r.event_id in committed]
+            lags[consumer] = [(r.processed_at - committed[r.event_id]).total_seconds()
+                              for r in rows if r.event_id in committed]
     return lags
 
 
