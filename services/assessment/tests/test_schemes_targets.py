@@ -62,7 +62,8 @@ async def test_lianyungang_groups_rank_separately(make_api):
     await feed.done("LP2", 1, "late")            # P2 = 60
     await api.applied(feed)
     assessment = await api.open_scheme({"groups": [
-        {"key": "counties", "name": "县区组", "unit_groups": ["县区"], "components": [completion()], "bottom_count": 1},
+        {"key": "counties", "name": "县区组", "unit_groups": ["县区"], "components": [completion()], "bottom_count": 1,
+         "accountability": [{"kind": "red_targets", "above": 0, "measure": "约谈"}]},
         {"key": "departments", "name": "市直部门组", "unit_groups": ["市直部门"], "components": [completion()]}]})
     s = await api.compute(assessment)
     assert [(u, s[u]["total"], s[u]["rank"], s[u]["grade"]) for u in ("D2", "D1", "D3", "P1", "P2")] == [
@@ -73,6 +74,9 @@ async def test_lianyungang_groups_rank_separately(make_api):
         ("P2", 60.0, 2, "合格")]
     assert s["D3"]["bottom"] and not s["P2"]["bottom"]
     assert (s["D1"]["group_key"], s["P1"]["group_key"]) == ("counties", "departments")
+    d3 = await api.card(assessment, "D3")
+    assert d3["red_targets"] == ["LD3"] and d3["proposals"][0]["rule"] == "red_targets"
+    assert (await api.card(assessment, "D1"))["proposals"] == []
 
 
 async def test_xuhui_target_completion_is_40_percent(make_api):
