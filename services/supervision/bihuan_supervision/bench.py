@@ -1,17 +1,21 @@
 """Benchmark: ingest hotline work orders through the HTTP batch endpoint and through the AMQP queue, beside the raw
 PostgreSQL COPY rate of the same rows measured in the same run.
 
-- raw COPY: the validated rows of each batch COPYed into a bare copy of the orders table (its primary key only);
-  only the COPY is timed. This is the ceiling: no parsing, no validation, no upsert, no metric counts.
-- HTTP: the API in its own process (uvicorn), batches of 10,000 orders as JSON, two requests in flight (one is
-  validated while the other is written). Bodies are
-  serialised before the clock starts (the hotline center's cost, not ours). Time = first request to last answer.
-- AMQP: the hotline center's raw JSON, published before the clock starts, either one order per message or arrays of
-  500 orders per message; the worker in its own process consumes in batches (prefetch 5,000 messages, one
-  transaction and one 'ack multiple' per batch). Time = consumer attached to the last order committed.
+The run is split in ROUNDS; each round measures raw COPY, HTTP, AMQP arrays and AMQP single messages one after the
+other on its share of the orders, and the figures are the medians over rounds (ratios per round, then the median):
+this machine is shared, and a baseline measured minutes apart from the path it is compared with says little.
 
-`python -m bihuan_supervision.bench` (default 200,000 orders for COPY, HTTP and AMQP arrays, 50,000 single-order
-messages), `--orders 1000000 --single 1000000` for the full run."""
+- raw COPY: the validated rows COPYed into a bare copy of the orders table (its primary key only); only the COPY is
+  timed. The ceiling: no parsing, no validation, no upsert, no metric counts.
+- HTTP: the API in its own process (uvicorn), batches of 10,000 orders as JSON, two requests in flight (one is
+  validated while the other is written). Bodies are serialised before the clock starts (the hotline center's cost).
+- AMQP: the hotline center's raw JSON, published before the clock starts (publishing is the center's cost), either
+  arrays of 500 orders per message or one order per message; the worker in its own process consumes in batches
+  (prefetch 5,000, next batch validated while the previous one is written, one 'ack multiple' per batch).
+  Time = consumer attached to the last order committed.
+
+`python -m bihuan_supervision.bench` (200,000 orders for COPY, HTTP and AMQP arrays, 50,000 single-order messages),
+`--orders 1000000 --single 1000000` for the full run."""
 import argparse
 import asyncio
 import os
@@ -28,7 +32,7 @@ import orjson
 from bihuan_shared.bus.topology import declare_consumer_queues
 from bihuan_shared.db import asyncpg_dsn
 from bihuan_shared.migrations import upgrade_async
-from bihuan_shared.testing.bench import BenchEnv, bench_environment, report
+from bihuan_shared.testing.bench import BenchEnv, bench_environment, median, report
 from bihuan_shared.testing.services import bearer
 from bihuan_supervision.bench_data import batch_json, order_json
 from bihuan_supervision.domain.feeds import HOTLINE
@@ -38,30 +42,33 @@ from bihuan_supervision.settings import SupervisionSettings
 
 BATCH = 10_000
 ARRAY = 500
-HTTP_WORKERS = 1  # API processes; a second did not help on 2 cores (PostgreSQL needs the other one)
+ROUNDS = 4
 QUEUE = "supervision.hotline_feed"
+PATHS = ("raw_copy", "http", "amqp_arrays", "amqp_single")
 
 
 async def run(env: BenchEnv, orders: int = 200_000, single: int = 50_000) -> dict:
-    batches = max(1, orders // BATCH)
-    orders = batches * BATCH
-    print(f"supervision feeds: {orders:,} hotline work orders per path, batches of {BATCH:,}", flush=True)
-    copy_url = await _database(env, "copy")
-    raw_rate = await _raw_copy(copy_url, batches)
-    report("raw COPY of the same rows", raw_rate, "orders/s")
-    http_rate = await _http(env, await _database(env, "http"), batches)
-    report("HTTP batch endpoint", http_rate, "orders/s")
-    amqp_rate = await _amqp(env, await _database(env, "amqp_arrays"), orders, per_message=ARRAY)
-    report(f"AMQP queue ({ARRAY} orders per message)", amqp_rate, "orders/s")
-    single_rate = await _amqp(env, await _database(env, "amqp_single"), single, per_message=1)
-    report(f"AMQP queue (one order per message, {single:,})", single_rate, "orders/s")
-    result = {"orders": orders, "raw_copy_orders_per_s": raw_rate, "http_orders_per_s": http_rate,
-              "amqp_array_orders_per_s": amqp_rate, "amqp_single_orders": single,
-              "amqp_single_orders_per_s": single_rate, "http_vs_copy": http_rate / raw_rate,
-              "amqp_array_vs_copy": amqp_rate / raw_rate, "amqp_single_vs_copy": single_rate / raw_rate}
-    report("HTTP / raw COPY", result["http_vs_copy"], "x")
-    report("AMQP arrays / raw COPY", result["amqp_array_vs_copy"], "x")
-    report("AMQP single / raw COPY", result["amqp_single_vs_copy"], "x")
+    per_round = max(BATCH, orders // ROUNDS // BATCH * BATCH)
+    single_round = max(1000, single // ROUNDS)
+    print(f"supervision feeds: {ROUNDS} rounds of {per_round:,} orders (raw COPY, HTTP, AMQP arrays) "
+          f"and {single_round:,} single-order AMQP messages", flush=True)
+    urls = {p: await _database(env, p) for p in PATHS}
+    async with _api(env, urls["http"]) as base:
+        rates: dict[str, list[float]] = {p: [] for p in PATHS}
+        for r in range(ROUNDS):
+            first = r * per_round
+            rates["raw_copy"].append(await _raw_copy(urls["raw_copy"], first, per_round))
+            rates["http"].append(await _http(base, first, per_round))
+            rates["amqp_arrays"].append(await _amqp(env, urls["amqp_arrays"], first, per_round, ARRAY))
+            rates["amqp_single"].append(await _amqp(env, urls["amqp_single"], r * single_round, single_round, 1))
+            print("  round %d: %s" % (r + 1, ", ".join(f"{p} {rates[p][-1]:,.0f}/s" for p in PATHS)), flush=True)
+    result = {"orders_per_path": per_round * ROUNDS, "single_messages": single_round * ROUNDS}
+    for p in PATHS:
+        result[f"{p}_orders_per_s_median"] = median(rates[p])
+        report(f"{p} (median of {ROUNDS} rounds)", result[f"{p}_orders_per_s_median"], "orders/s")
+    for p in PATHS[1:]:
+        result[f"{p}_vs_raw_copy_median"] = median([a / b for a, b in zip(rates[p], rates["raw_copy"])])
+        report(f"{p} / raw COPY (median of per-round ratios)", result[f"{p}_vs_raw_copy_median"], "x")
     return result
 
 
@@ -71,17 +78,18 @@ async def _database(env: BenchEnv, name: str) -> str:
     return url
 
 
-async def _raw_copy(url: str, batches: int) -> float:
+async def _raw_copy(url: str, first: int, count: int) -> float:
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        await conn.execute("CREATE TABLE raw_copy (LIKE hotline_orders INCLUDING DEFAULTS INCLUDING INDEXES)")
+        await conn.execute("CREATE TABLE IF NOT EXISTS raw_copy "
+                           "(LIKE hotline_orders INCLUDING DEFAULTS INCLUDING INDEXES)")
         spent = 0.0
-        for b in range(batches):
-            rows = [("demo", None, *r) for r in validate(HOTLINE, orjson.loads(batch_json(b * BATCH, BATCH))).rows]
+        for start in range(first, first + count, BATCH):
+            rows = [("demo", None, *r) for r in validate(HOTLINE, orjson.loads(batch_json(start, BATCH))).rows]
             started = time.perf_counter()
             await conn.copy_records_to_table("raw_copy", records=rows, columns=HOTLINE.all_columns)
             spent += time.perf_counter() - started
-        return batches * BATCH / spent
+        return count / spent
     finally:
         await conn.close()
 
@@ -96,76 +104,76 @@ def _service_env(env: BenchEnv, url: str, port: int) -> dict:
     return {**os.environ, "BIHUAN_SUPERVISION_DATABASE_URL": url, "BIHUAN_SUPERVISION_AMQP_URL": env.amqp_url,
             "BIHUAN_SUPERVISION_REDIS_URL": env.infra.redis_url, "BIHUAN_SUPERVISION_REDIS_PREFIX": env.redis_prefix,
             "BIHUAN_SUPERVISION_HTTP_PORT": str(port), "BIHUAN_SUPERVISION_LOG_LEVEL": "WARNING",
-            "BIHUAN_SUPERVISION_CLOCK_SECONDS": "3600"}
+            "BIHUAN_SUPERVISION_CLOCK_SECONDS": "3600", "BIHUAN_SUPERVISION_METRICS_CLOSE_AFTER_DAYS": "0"}
 
 
-async def _http(env: BenchEnv, url: str, batches: int, workers: int = HTTP_WORKERS) -> float:
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "bihuan_supervision.main:app",
-                               "--port", str(port), "--log-level", "warning", "--no-access-log",
-                               "--workers", str(workers)], env=_service_env(env, url, port))
-    try:
-        base = f"http://127.0.0.1:{port}"
-        await _wait_http(base)
-        bodies = [batch_json(b * BATCH, BATCH) for b in range(batches)]
-        headers = {**bearer(SupervisionSettings(), "feed", scope="demo", user="12345-center"),
-                   "Content-Type": "application/json"}
-        pending = list(reversed(bodies))
-        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
-            async def sender() -> None:
-                while pending:
-                    r = await client.post("/api/v1/feeds/hotline/records", content=pending.pop(), headers=headers)
-                    assert r.status_code == 200 and r.json()["stored"] == BATCH, r.text[:500]
-            started = time.perf_counter()
-            await asyncio.gather(*(sender() for _ in range(workers + 1)))
-            return batches * BATCH / (time.perf_counter() - started)
-    finally:
-        server.terminate()
-        server.wait(30)
+class _api:
+    """The API in its own process for the whole run."""
+
+    def __init__(self, env: BenchEnv, url: str):
+        self.port = _free_port()
+        self.args = [sys.executable, "-m", "uvicorn", "--factory", "bihuan_supervision.main:app", "--port",
+                     str(self.port), "--log-level", "warning", "--no-access-log"]
+        self.env = _service_env(env, url, self.port)
+
+    async def __aenter__(self) -> str:
+        self.process = subprocess.Popen(self.args, env=self.env)
+        base = f"http://127.0.0.1:{self.port}"
+        async with httpx.AsyncClient(timeout=2) as client:
+            for _ in range(300):
+                try:
+                    if (await client.get(base + "/readyz")).status_code == 200:
+                        return base
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise TimeoutError("supervision API did not start")
+
+    async def __aexit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(30)
 
 
-async def _wait_http(base: str) -> None:
-    async with httpx.AsyncClient(timeout=2) as client:
-        for _ in range(300):
-            try:
-                if (await client.get(base + "/readyz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError("supervision API did not start")
+async def _http(base: str, first: int, count: int) -> float:
+    pending = [batch_json(start, BATCH) for start in range(first + count - BATCH, first - 1, -BATCH)]
+    headers = {**bearer(SupervisionSettings(), "feed", scope="demo", user="12345-center"),
+               "Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=base, timeout=300) as client:
+        async def sender() -> None:
+            while pending:
+                r = await client.post("/api/v1/feeds/hotline/records", content=pending.pop(), headers=headers)
+                assert r.status_code == 200 and r.json()["stored"] == BATCH, r.text[:500]
+        started = time.perf_counter()
+        await asyncio.gather(sender(), sender())
+        return count / (time.perf_counter() - started)
 
 
-async def _amqp(env: BenchEnv, url: str, orders: int, per_message: int) -> float:
+async def _amqp(env: BenchEnv, url: str, first: int, count: int, per_message: int) -> float:
     connection = await aio_pika.connect(env.amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         queues = await declare_consumer_queues(channel, QUEUE, [], 1000)
-        started = time.perf_counter()
         bodies = ((order_json(i, "A") if per_message == 1 else batch_json(i, per_message, "A"))
-                  for i in range(0, orders, per_message))
+                  for i in range(first, first + count, per_message))
         while chunk := [b for _, b in zip(range(max(1, 5000 // per_message)), bodies)]:
             await asyncio.gather(*(channel.default_exchange.publish(
                 aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=QUEUE)
                 for body in chunk))
-        report("  (publishing them, not counted)", orders / (time.perf_counter() - started), "orders/s")
+        db = await asyncpg.connect(asyncpg_dsn(url))
+        target = await db.fetchval("SELECT count(*) FROM hotline_orders") + count
         worker = subprocess.Popen([sys.executable, "-m", "bihuan_supervision.worker"],
                                   env=_service_env(env, url, _free_port()))
         try:
             while (await queues.work.declare()).consumer_count == 0:
                 await asyncio.sleep(0.02)
             started = time.perf_counter()
-            db = await asyncpg.connect(asyncpg_dsn(url))
-            try:
-                while await db.fetchval("SELECT count(*) FROM hotline_orders") < orders:
-                    await asyncio.sleep(0.1)
-            finally:
-                await db.close()
-            return orders / (time.perf_counter() - started)
+            while await db.fetchval("SELECT count(*) FROM hotline_orders") < target:
+                await asyncio.sleep(0.05)
+            return count / (time.perf_counter() - started)
         finally:
             worker.terminate()
             worker.wait(30)
-
+            await db.close()
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ Metric definitions (per assigned unit and month of receipt, local time):
   repeat-call rate     = orders linked to an earlier order (repeat call) / orders"""
 import orjson
 
-from bihuan_supervision.domain.feeds.common import (MAX_ID, MAX_TEXT, Checker, FeedSource, local_day, month_of)
+from bihuan_supervision.domain.feeds.common import MAX_ID, MAX_TEXT, Checker, FeedSource, local_day, month_of
 
 STATUSES = ("受理", "派单", "签收", "办理", "回复", "回访", "办结", "退单", "延期")
 STATUS_SET = frozenset(STATUSES)
@@ -18,6 +18,7 @@ MAX_HISTORY = 100
 
 
 def parse_order(rec: dict, c: Checker) -> tuple | None:
+    """A work order as a row, or None with its problems noted in c (every field checked, each problem named)."""
     order_id = c.text(rec, "order_id", required=True, max_len=MAX_ID)
     version = c.integer(rec, "version", required=True)
     received_at = c.moment(rec, "received_at", required=True)
@@ -30,10 +31,16 @@ def parse_order(rec: dict, c: Checker) -> tuple | None:
     satisfaction = c.choice(rec, "satisfaction", SATISFACTION)
     repeat_of = c.text(rec, "repeat_of", max_len=MAX_ID)
     given_status = c.choice(rec, "status", {s: s for s in STATUSES})
-    row = (order_id, version, received_at, c.text(rec, "channel"), category, c.text(rec, "sub_category"),
-           c.text(rec, "district"), c.text(rec, "street"), c.text(rec, "content", max_len=MAX_TEXT), unit)
+    texts = (c.text(rec, "channel"), c.text(rec, "sub_category"), c.text(rec, "district"), c.text(rec, "street"),
+             c.text(rec, "content", max_len=MAX_TEXT))
     if c.errors:
         return None
+    return _assemble(rec, order_id, version, received_at, category, unit, texts, history, given_status,
+                     sign_in_deadline, close_deadline, resolved, satisfaction, repeat_of)
+
+
+def _assemble(rec: dict, order_id, version, received_at, category, unit, texts, history, given_status,
+              sign_in_deadline, close_deadline, resolved, satisfaction, repeat_of) -> tuple:
     status = history[-1][0] if history else given_status or "受理"
     signed_at = _first(history, "签收")
     closed_at = _first(history, "办结")
@@ -41,20 +48,22 @@ def parse_order(rec: dict, c: Checker) -> tuple | None:
     closed = closed_at is not None
     contrib = [
         1,
-        sign_in_deadline is not None,
-        signed_at is not None and sign_in_deadline is not None and signed_at <= sign_in_deadline,
-        closed,
-        closed and close_deadline is not None and closed_at <= close_deadline,
-        closed and resolved is True,
-        satisfaction is not None,
-        satisfaction is not None and satisfaction >= 3,
-        repeat_of is not None,
+        int(sign_in_deadline is not None),
+        int(signed_at is not None and sign_in_deadline is not None and signed_at <= sign_in_deadline),
+        int(closed),
+        int(closed and close_deadline is not None and closed_at <= close_deadline),
+        int(closed and resolved is True),
+        int(satisfaction is not None),
+        int(satisfaction is not None and satisfaction >= 3),
+        int(repeat_of is not None),
         0,
     ]
     # The source's own history, kept as received once every step is checked (ordering is by time when read).
     history_json = orjson.dumps(rec["status_history"]).decode() if history else "[]"
-    return (*row, status, history_json, sign_in_deadline, close_deadline, signed_at, closed_at, resolved,
-            satisfaction, repeat_of, unit, month_of(day), day, category, [int(x) for x in contrib])
+    channel, sub_category, district, street, content = texts
+    return (order_id, version, received_at, channel, category, sub_category, district, street, content, unit,
+            status, history_json, sign_in_deadline, close_deadline, signed_at, closed_at, resolved,
+            satisfaction, repeat_of, unit, month_of(day), day, category, contrib)
 
 
 def _history(rec: dict, c: Checker) -> list[tuple[str, object]]:
