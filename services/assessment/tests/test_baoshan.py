@@ -90,3 +90,7 @@ async def test_baoshan_four_components(make_api):
     assert (own.status_code, other.status_code) == (200, 403)
     report = await api.client.get(f"/api/v1/assessments/{assessment}/report.xlsx", headers=api.assessor)
     assert report.status_code == 200 and report.content[:2] == b"PK"
+    pdf = await api.client.get(f"/api/v1/assessments/{assessment}/report.pdf", headers=api.assessor)
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+    denied = await api.client.get(f"/api/v1/assessments/{assessment}/report.pdf", headers=api.as_("unit_reporter", "B1"))
+    assert denied.status_code == 403

@@ -1,4 +1,4 @@
-"""Excel report of an assessment's results: the ranking sheet per group and every scorecard line with its basis."""
+"""Reports of an assessment's results: Excel (ranking per group and every scorecard line with its basis) and PDF."""
 import io
 
 from fastapi import APIRouter
@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bihuan_assessment.api.assessments import results_run
 from bihuan_assessment.api.deps import AssessorOrOffice, get_assessment
+from bihuan_assessment.api.report_pdf import render_pdf
 from bihuan_assessment.store.models import Scorecard
 from bihuan_shared.web.deps import SessionDep
 
@@ -39,3 +40,21 @@ async def excel_report(assessment_id: int, principal: AssessorOrOffice, session:
     book.save(buffer)
     name = f"assessment-{a.scope}-{a.year}-run{run_no}.xlsx"
     return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/{assessment_id}/report.pdf")
+async def pdf_report(assessment_id: int, principal: AssessorOrOffice, session: SessionDep) -> Response:
+    """Results as a PDF: one ranking table per group."""
+    a = await get_assessment(session, assessment_id, principal)
+    run_no = await results_run(session, a)
+    cards = (await session.scalars(select(Scorecard).where(Scorecard.assessment_id == a.id, Scorecard.run_no == run_no)
+                                   .order_by(Scorecard.group_key, Scorecard.rank, Scorecard.unit))).all()
+    groups: dict[str, list[dict]] = {}
+    for c in cards:
+        groups.setdefault(c.group_key, []).append({"rank": c.rank, "unit": c.unit, "name": c.card["name"],
+                                                   "total": c.total, "grade": c.grade, "vetoed": c.vetoed,
+                                                   "bottom": c.bottom, "passed": c.passed})
+    state = "已发布" if a.status == "published" else f"第{run_no}次计算，未发布"
+    pdf = render_pdf(f"{a.scope} {a.year}年度考核结果（{state}）", groups)
+    name = f"assessment-{a.scope}-{a.year}-run{run_no}.pdf"
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
