@@ -1,10 +1,10 @@
 """What the engine scores from: a consistent snapshot of one group's facts and entries (plain values, no I/O)."""
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class MilestoneIn:
+class MilestoneIn(NamedTuple):  # a tuple: a job builds ~7,500 of these, and tuples are the cheapest to make
     id: str
     due_date: date
     completed_on: date | None = None
