@@ -114,6 +114,9 @@ async def test_hotline_categories_linked_to_a_target_show_on_its_page(client, wo
         return got.json()
     voice = (await eventually(page))["citizen_voice"]
     assert voice[0]["topic"] == "河道违建" and voice[0]["orders"] == 5
+    listed = (await client.get("/api/v1/targets/T-RIVER/voice", headers=headers(settings, "leader"))).json()
+    assert len(listed["items"]) == 5 and listed["items"][0]["category"] == "河道违建"
+    assert listed["topics"][0]["metrics"]["repeat_call_rate"] == 0.2
 
 
 async def test_the_clock_closes_last_month_and_publishes_it(client, worker, settings):

@@ -9,7 +9,7 @@ from bihuan_shared.auth import Principal, Role, require_roles
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import NotFound
 from bihuan_supervision.store.models import TargetView
-from bihuan_supervision.store.voice import citizen_voice
+from bihuan_supervision.store.voice import citizen_voice, recent_orders
 
 router = APIRouter(prefix="/targets", tags=["targets"])
 
@@ -56,3 +56,14 @@ async def get_target(target_id: str, principal: Overseer, session: SessionDep) -
     out = TargetOut.model_validate(view)
     out.citizen_voice = await citizen_voice(session, view.scope, view.id, view.year)
     return out
+
+
+@router.get("/{target_id}/voice")
+async def target_voice(target_id: str, principal: Overseer, session: SessionDep) -> dict:
+    """The citizens' voice on a target: the latest work orders of its linked hotline categories, and their counts."""
+    view = await session.get(TargetView, target_id)
+    if view is None:
+        raise NotFound(f"目标 {target_id} 不存在", code="target_not_found")
+    principal.require_scope(view.scope)
+    return {"items": await recent_orders(session, view.scope, target_id),
+            "topics": await citizen_voice(session, view.scope, view.id, view.year)}

@@ -1,8 +1,8 @@
 """Tables of the external feeds and the incremental metric counts they feed."""
 from datetime import date, datetime
 
-from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, PrimaryKeyConstraint, SmallInteger,
-                        String, Text, func)
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, PrimaryKeyConstraint,
+                        SmallInteger, String, Text, func)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,7 +42,9 @@ def _metric_columns() -> dict:
 
 class HotlineOrder(Base):
     __tablename__ = "hotline_orders"
-    __table_args__ = (PrimaryKeyConstraint("scope", "order_id"),)
+    # the index serves a target's page (latest orders of its linked categories)
+    __table_args__ = (PrimaryKeyConstraint("scope", "order_id"),
+                      Index("ix_hotline_orders_category_received", "scope", "category", "received_at"))
 
     scope: Mapped[str] = mapped_column(String(64))
     order_id: Mapped[str] = mapped_column(String(64))

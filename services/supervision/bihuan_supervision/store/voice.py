@@ -22,3 +22,15 @@ async def citizen_voice(session: AsyncSession, scope: str, target_id: str, year:
         voice.append({"topic": r.topic, "year": year, "orders": counts["records"], "counts": counts,
                       "metrics": rates("hotline", counts)})
     return voice
+
+
+async def recent_orders(session: AsyncSession, scope: str, target_id: str, limit: int = 50) -> list[dict]:
+    """The latest work orders in the categories linked to the target (newest version of each)."""
+    rows = await session.execute(text(
+        "SELECT o.order_id, o.category, o.sub_category, o.status, o.received_at, o.assigned_unit, o.satisfaction"
+        " FROM hotline_orders o WHERE o.scope = :scope AND o.category IN"
+        " (SELECT topic FROM topic_target_links WHERE scope = :scope AND target_id = :target)"
+        " ORDER BY o.received_at DESC LIMIT :limit"), {"scope": scope, "target": target_id, "limit": limit})
+    return [{"order_id": r.order_id, "category": r.category, "sub_category": r.sub_category, "status": r.status,
+             "received_at": r.received_at.isoformat(), "assigned_unit": r.assigned_unit,
+             "satisfaction": r.satisfaction} for r in rows]
