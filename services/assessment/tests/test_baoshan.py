@@ -64,6 +64,14 @@ async def test_baoshan_four_components(make_api):
                                 headers=api.assessor)
     assert res.status_code == 200, res.text
     assert res.json()["accepted"] == 3 and {e["index"] for e in res.json()["errors"]} == {5}
+    short = {"file": ("short.xlsx", sheet([["B1", "职能部门评价"]]))}
+    res = await api.client.post("/api/v1/evaluations/import", data={"scope": "baoshan", "year": "2026"}, files=short,
+                                headers=api.assessor)
+    assert res.status_code == 200 and res.json()["errors"][0]["field"] == "score"
+    junk = {"file": ("dept.xlsx", b"not a workbook")}
+    res = await api.client.post("/api/v1/evaluations/import", data={"scope": "baoshan", "year": "2026"}, files=junk,
+                                headers=api.assessor)
+    assert res.status_code == 422 and res.json()["error"] == "bad_excel"
     await api.post("/evaluations", {"scope": "baoshan", "year": 2026, "items": [
         {"unit": "B1", "kind": "third_party", "score": 90}, {"unit": "B2", "kind": "third_party", "score": 95},
         {"unit": "B3", "kind": "third_party", "score": 50}]}, headers=api.as_("third_party"))

@@ -61,7 +61,8 @@ def _read_sheet(data: bytes) -> list[dict]:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
     except Exception:
         raise Invalid("无法读取 Excel 文件（需要 .xlsx）", code="bad_excel") from None
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))[:MAX_ROWS]
+    # Pad short rows: a sheet with fewer than five columns is reported row by row, not as a crash.
+    rows = [tuple(r) + (None,) * 5 for r in list(sheet.iter_rows(min_row=2, values_only=True))[:MAX_ROWS]]
     return [{"unit": str(r[0] or "").strip(), "kind": KINDS.get(str(r[1] or "").strip(), str(r[1] or "").strip()),
              "evaluator": (str(r[2]).strip() if r[2] else None), "score": r[3], "comment": str(r[4] or "")}
             for r in rows if r and any(v is not None for v in r[:5])]
