@@ -1,5 +1,6 @@
 """Each role logs in to the console and does its main task end to end, on the demo district, in headless Chromium.
 Screenshots of every step are saved under $BIHUAN_ARTIFACTS/browser/."""
+
 import io
 
 import pytest
@@ -118,3 +119,56 @@ async def test_assessor_views_ranking_and_a_scorecard(page, console, login, shot
     await page.wait_for_selector("[data-test=scorecard] >> text=目标完成")
     await page.click("[data-test=scorecard] .el-collapse-item__header >> nth=0")
     await shot(page, "11-assessor-scorecard")
+
+
+def _book_workbook(rows: list[list]) -> bytes:
+    """A target book in the common layout target offices use (title row, header row, one row per target)."""
+    from openpyxl import Workbook
+
+    header = ["序号", "方面", "目标名称", "具体事项", "工作措施", "一季度", "二季度", "三季度", "四季度",
+              "牵头部门", "责任部门", "配合部门", "分管领导", "类别", "来源", "指标值", "单位", "权重"]
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["浏览器测试目标书"])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+GOOD = ["2099-IM-01", "营商环境", "浏览器导入：新建企业服务驿站6个", "", "", "", "2", "4", "6", "区商务委员会",
+        "", "", "王建国", "重点工作", "区级", "6", "个", "1"]
+BAD = ["2099-IM-02", "营商环境", "浏览器导入：错误示例", "", "", "", "1", "2", "3", "不存在的委办局",
+       "", "", "王建国", "重点工作", "区级", "3", "个", "1"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def test_target_office_imports_a_book_after_a_dry_run(page, console, login, shot):
+    await login(page, console, "目标办")
+    await page.click("[data-menu=book]")
+    await page.wait_for_selector("text=科技创新")
+    await page.click("[data-test=open-import]")
+    dialog = page.locator(".el-dialog:visible")
+    upload = dialog.locator("input[type=file]")
+    await upload.set_input_files({"name": "目标书.xlsx", "mimeType": XLSX, "buffer": _book_workbook([GOOD, BAD])})
+    await dialog.locator("[data-test=dry-run]").click()
+    # The dry run names the sheet, row and column of every problem and imports nothing.
+    problems = dialog.locator("[data-test=dry-run-problems]")
+    await problems.locator("text=不存在的委办局").wait_for()
+    assert "4" in await problems.locator(".el-table__row").first.inner_text()
+    await shot(page, "12-office-import-dry-run-problems")
+    await upload.set_input_files({"name": "目标书.xlsx", "mimeType": XLSX, "buffer": _book_workbook([GOOD])})
+    await dialog.locator("[data-test=dry-run]").click()
+    await dialog.locator("[data-test=dry-run-ok]").wait_for()
+    await dialog.locator("[data-test=confirm-import]").click()
+    await page.wait_for_selector("text=导入完成")
+    await page.click("[data-test=publish-all]")
+    await page.click(".el-message-box__btns >> text=确定")
+    await page.wait_for_selector("text=/已发布 \\d+ 项目标/")
+    await page.fill("input[placeholder=搜索目标名称]", "浏览器导入")
+    await page.press("input[placeholder=搜索目标名称]", "Enter")
+    await page.click(".el-table__expand-icon >> nth=0")
+    await page.wait_for_selector("[data-test=book-table] >> text=已发布")
+    await shot(page, "13-office-imported-and-published")
