@@ -12,7 +12,7 @@ SCOPE ?= demo
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt shared/pyproject.toml services/*/pyproject.toml deploy/local/pyproject.toml
+$(STAMP): requirements.txt shared/pyproject.toml services/*/pyproject.toml deploy/local/pyproject.toml bench/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt $(PACKAGES)
 	touch $(STAMP)

@@ -11,12 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bihuan_shared.auth.tokens import TokenVerifier
 from bihuan_shared.bus.connection import connect
 from bihuan_shared.db import make_engine, make_sessionmaker
 from bihuan_shared.logging import correlation_id
 from bihuan_shared.settings import ServiceSettings
+from bihuan_shared.web.data_errors import data_exception_reason
 from bihuan_shared.web.errors import DomainError
 from bihuan_shared.web.limits import BodySizeLimit
 from bihuan_shared.web.middleware import CorrelationAndMetrics
@@ -123,6 +125,16 @@ def _add_error_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         return JSONResponse({"error": "validation_failed", "message": "请求数据校验失败", "details": details,
+                             "correlation_id": correlation_id.get()}, status_code=422)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        reason = data_exception_reason(exc)
+        if reason is None:
+            return await unexpected(request, exc)
+        log.info("request refused by the database as data", extra={"reason": reason[:300]})
+        return JSONResponse({"error": "value_not_storable", "message": "请求中有无法保存的值（如超出范围的整数、含 NUL 字符的文本）",
+                             "details": [{"field": "request", "message": reason[:300]}],
                              "correlation_id": correlation_id.get()}, status_code=422)
 
     @app.exception_handler(Exception)
