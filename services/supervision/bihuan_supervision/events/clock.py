@@ -8,6 +8,9 @@ from datetime import timedelta
 from typing import Awaitable, Callable
 
 from sqlalchemy import select
+
+from bihuan_shared.audit import record_audit
+from bihuan_shared.auth import Principal, Role
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bihuan_supervision.events.notify import stage
@@ -17,6 +20,7 @@ from bihuan_supervision.store.models import MilestoneView, TargetView
 from bihuan_supervision.store.warnings import reassess_spikes, reassess_target, today
 
 log = logging.getLogger(__name__)
+CLOCK = Principal(user="system:clock", roles=frozenset({Role.SUPERVISOR}))  # who the audit log names for the clock
 
 Duty = Callable[[AsyncSession, object], Awaitable[list | None]]
 # how far ahead the clock looks for milestones coming due (the largest yellow_days any scope may set)
@@ -70,8 +74,24 @@ async def close_ended_periods(session: AsyncSession, resources: dict) -> None:
     scopes = (await session.scalars(select(UnitMonthCounts.scope).distinct().where(UnitMonthCounts.month == last))).all()
     for scope in scopes:
         for period in periods:
-            if await close_period(session, scope, period, "system:clock") is not None:
-                log.info("period closed by the clock", extra={"scope": scope, "period": period})
+            published = await close_period(session, scope, period, CLOCK.user)
+            if published is not None:
+                await record_audit(session, CLOCK, "metrics.period.closed", "period", f"{scope}:{period}",
+                                   after={"published": published})
+
+
+async def refresh_live_dashboards(session: AsyncSession, resources: dict) -> list:
+    """Dashboards someone has opened are rebuilt on every tick too: the hotline signal and the colours that change
+    with the date (a milestone coming due) stay fresh without an event."""
+    from bihuan_supervision.dashboard.views import refresh
+
+    prefix = f"{resources['settings'].redis_prefix}:supervision:dashboard:"
+    leaders: dict[str, set[str]] = {}
+    async for key in resources["redis"].scan_iter(match=prefix + "*:leader:*", count=500):
+        scope, _, leader = key.decode()[len(prefix):].partition(":leader:")
+        if leader and not leader.endswith(":changed"):
+            leaders.setdefault(scope, set()).add(leader)
+    return [lambda scope=scope, names=names: refresh(resources, scope, names) for scope, names in leaders.items()]
 
 
 async def republish_late_metrics(session: AsyncSession, resources: dict) -> None:
