@@ -1,11 +1,10 @@
 """Supervision orders (督办单): the office issues, the unit replies with progress and evidence, the office accepts
 or sends back; overdue orders escalate to the leader (worker clock). The whole trail is returned with the order."""
 import uuid
-from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from bihuan_shared.audit import record_audit
@@ -14,6 +13,7 @@ from bihuan_shared.contracts.supervision import (SupervisionOrderAccepted, Super
                                                  SupervisionOrderReplied, SupervisionOrderSentBack)
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import Forbidden, Invalid, NotFound
+from bihuan_supervision.api.order_models import IssueIn, OrderOut, ReplyIn, ReviewIn
 from bihuan_supervision.domain.orders import next_status
 from bihuan_supervision.store.models import MilestoneView, TargetView
 from bihuan_supervision.store.order_tables import SupervisionOrder
@@ -27,59 +27,6 @@ Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
 Reporter = Annotated[Principal, Depends(require_roles(Role.UNIT_REPORTER))]
 READERS = (Role.SUPERVISOR, Role.TARGET_OFFICE)
 OrderReader = Annotated[Principal, Depends(require_roles(*READERS, Role.LEADER, Role.UNIT_REPORTER))]
-
-
-class IssueIn(BaseModel):
-    unit: str = Field(min_length=1, max_length=64)
-    subject_kind: Literal["target", "milestone", "matter", "hotline_spike"]
-    target_id: str | None = None
-    milestone_id: str | None = None
-    warning_id: int | None = None
-    leader: str | None = Field(None, max_length=64)
-    title: str = Field(min_length=1, max_length=200)
-    requirement: str = Field(min_length=1, max_length=4000)
-    reply_by: date
-
-
-class ReplyIn(BaseModel):
-    progress: str = Field(min_length=1, max_length=4000)
-    evidence: list[str] = Field(default_factory=list, max_length=50)
-
-
-class ReviewIn(BaseModel):
-    note: str = Field("", max_length=2000)
-    reply_by: date | None = None  # a new deadline when sending back
-
-
-class StepOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    action: str
-    actor: str
-    at: datetime
-    note: str
-    progress: str | None
-    evidence: list
-
-
-class OrderOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    unit: str
-    leader: str | None
-    subject_kind: str
-    target_id: str | None
-    milestone_id: str | None
-    warning_id: int | None
-    title: str
-    requirement: str
-    reply_by: date
-    status: str
-    escalated: bool
-    issued_by: str
-    issued_at: datetime
-    trail: list[StepOut]
 
 
 @router.post("", status_code=201)
