@@ -48,8 +48,8 @@ PATHS = ("raw_copy", "http", "amqp_arrays", "amqp_single")
 
 
 async def run(env: BenchEnv, orders: int = 120_000, single: int = 24_000) -> dict:
-    per_round = max(BATCH, orders // ROUNDS // BATCH * BATCH)
-    single_round = max(1000, single // ROUNDS)
+    per_round = -(-orders // (ROUNDS * BATCH)) * BATCH  # whole batches, at least the orders asked for in all
+    single_round = max(1000, -(-single // ROUNDS))
     print(f"supervision feeds: {ROUNDS} rounds of {per_round:,} orders (raw COPY, HTTP, AMQP arrays) "
           f"and {single_round:,} single-order AMQP messages", flush=True)
     urls = {p: await _database(env, p) for p in PATHS}
