@@ -54,3 +54,6 @@ export async function withViews(targets, service = 'execution', concurrency = 16
 }
 
 export const quarterOf = (d) => Math.floor((Number(d.slice(5, 7)) - 1) / 3) + 1
+
+// A sub-item has a parent key task (planning says so; older answers are read from the code "…-07-2").
+export const isSubItem = (t) => ('parent_id' in t ? !!t.parent_id : /-\d+-\d+$/.test(t.code))

@@ -173,6 +173,26 @@ async def issue_orders(api: DemoApi, targets: dict[str, dict]) -> None:
         say(f"跳过督办单：{exc}")
 
 
+async def request_cooperation(api: DemoApi, year: int, targets: dict[str, dict]) -> None:
+    """Lead units ask their cooperating units for help on six sub-items (>80% cross departments); four confirmed."""
+    subs = [targets[c] for c in sorted(targets) if c.count("-") == 3 and targets[c]["cooperating_units"]][:6]
+    made = 0
+    for i, target in enumerate(subs):
+        lead, partner = target["lead_unit"], target["cooperating_units"][0]
+        asked = await api.get("execution", "cooperation-requests", api.as_("target_office"),
+                              params={"scope": SCOPE, "target_id": target["id"]})
+        if asked:
+            continue
+        req = await api.post("execution", f"targets/{target['id']}/cooperation-requests",
+                             {"cooperating_unit": partner, "description": "请协助提供相关审批材料并参加现场协调会",
+                              "due_date": date(year, 5, 15).isoformat()}, api.as_("unit_reporter", unit=lead))
+        made += 1
+        if i < 4:
+            await api.post("execution", f"cooperation-requests/{req['id']}/confirm", {},
+                           api.as_("unit_reporter", unit=partner))
+    say(f"配合事项：{len(subs)} 个子项目向配合单位发出配合请求（本次新发 {made} 个）")
+
+
 async def add_target_mid_year(api: DemoApi, year: int, targets: dict[str, dict]) -> None:
     """One adjustment that adds a target (动态调整：新增), requested and approved."""
     code = f"{year}-TZ-01"
@@ -219,6 +239,7 @@ async def run_demo() -> dict:
         for name, step in (("责任书", sign_contracts(api, year, targets)),
                            ("第一季度进展", replay_first_quarter(api, year, targets)),
                            ("督办单", issue_orders(api, targets)),
+                           ("配合请求", request_cooperation(api, year, targets)),
                            ("动态调整", add_target_mid_year(api, year, targets)),
                            ("热线数据", backfill_voice(api, year)),
                            ("考核", compute_assessment(api, year, say))):
