@@ -1,5 +1,6 @@
 from datetime import date
 
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from bihuan_shared.settings import ServiceSettings
@@ -10,6 +11,10 @@ EVIDENCE_TYPES = [
     "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/zip",
 ]
+
+
+# Boundaries and part headers around an evidence file in a multipart body.
+EVIDENCE_MULTIPART_OVERHEAD = 16 * 1024
 
 
 class ExecutionSettings(ServiceSettings):
@@ -30,3 +35,11 @@ class ExecutionSettings(ServiceSettings):
     evidence_dir: str = "var/execution-evidence"
     evidence_max_bytes: int = 20 * 1024 * 1024
     evidence_types: list[str] = EVIDENCE_TYPES
+
+    @model_validator(mode="after")
+    def bound_evidence_uploads(self) -> "ExecutionSettings":
+        """Refuse an oversized evidence upload at the door (the kit's upload limit, for multipart bodies), before
+        multipart parsing spools it; the route still counts the file's own bytes exactly. Evidence is this service's
+        only upload, so the upload limit never needs to be larger than an evidence file."""
+        self.max_upload_bytes = min(self.max_upload_bytes, self.evidence_max_bytes + EVIDENCE_MULTIPART_OVERHEAD)
+        return self

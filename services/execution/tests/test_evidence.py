@@ -25,6 +25,8 @@ async def test_upload_limits_give_clear_errors(api, settings):
 
     r = await _upload(api, settings, b"%PDF-" + b"x" * settings.evidence_max_bytes, "application/pdf")
     assert r.status_code == 413 and r.json()["error"] == "evidence_too_large"
+    r = await _upload(api, settings, b"%PDF-" + b"x" * (4 * settings.evidence_max_bytes), "application/pdf")
+    assert r.status_code == 413 and r.json()["error"] == "body_too_large"  # refused before multipart parsing
     r = await _upload(api, settings, b"MZ\x90\x00", "application/x-msdownload", name="a.exe")
     assert r.status_code == 422 and r.json()["error"] == "evidence_type_not_allowed"
     assert r.json()["details"][0]["field"] == "file"

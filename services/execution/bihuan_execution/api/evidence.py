@@ -10,6 +10,7 @@ from bihuan_execution.api.access import require_reporter, settings_of
 from bihuan_execution.api.schemas import EvidenceOut
 from bihuan_execution.domain.evidence import content_matches
 from bihuan_execution.evidence.storage import LocalDiskStorage, TooBig
+from bihuan_execution.settings import EVIDENCE_MULTIPART_OVERHEAD
 from bihuan_execution.store.models import Contribution, Evidence, ProgressReport, TargetCopy
 from bihuan_shared.audit import record_audit
 from bihuan_shared.auth import CurrentPrincipal, Role
@@ -17,8 +18,6 @@ from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import Forbidden, Invalid, NotFound, TooLarge
 
 router = APIRouter(tags=["evidence"])
-
-MULTIPART_OVERHEAD = 16 * 1024  # boundaries and part headers around the file itself
 
 
 def storage_of(request: Request) -> LocalDiskStorage:
@@ -34,7 +33,7 @@ async def upload_evidence(file: UploadFile, request: Request, principal: Current
     limit = settings.evidence_max_bytes
     too_large = TooLarge(f"文件超过大小上限 {limit // 1024} KB", code="evidence_too_large",
                          details=[{"field": "file", "message": f"上限 {limit} 字节"}])
-    if int(request.headers.get("content-length") or 0) > limit + MULTIPART_OVERHEAD:
+    if int(request.headers.get("content-length") or 0) > limit + EVIDENCE_MULTIPART_OVERHEAD:
         raise too_large
     content_type = (file.content_type or "").split(";")[0].strip().lower()
     if content_type not in settings.evidence_types:
