@@ -148,3 +148,15 @@ async def _queue_exists(connection, name: str) -> None:
     finally:
         if not channel.is_closed:
             await channel.close()
+
+
+async def test_text_postgresql_cannot_store_is_one_bad_record(client, settings):
+    records = [order("NUL-1", content="河边\u0000有违章"), order("NUL-2", street="街道\u0000"), order("NUL-3")]
+    r = await client.post("/api/v1/feeds/hotline/records", json=records, headers=feed(settings))
+    assert r.status_code == 200, r.text
+    assert r.json()["stored"] == 1
+    assert {(e["index"], e["field"]) for e in r.json()["errors"]} == {(0, "content"), (1, "street")}
+    lone = b'[{"order_id": "S-1", "content": "\\ud800"}]'  # a lone surrogate: refused with the JSON, clearly
+    r = await client.post("/api/v1/feeds/hotline/records", content=lone,
+                          headers={**feed(settings), "Content-Type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"] == "feed_body_invalid"

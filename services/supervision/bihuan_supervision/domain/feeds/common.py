@@ -58,7 +58,7 @@ class Checker:
 
     def text(self, rec: dict, field: str, *, required: bool = False, max_len: int = MAX_SHORT) -> str | None:
         value = rec.get(field)
-        if type(value) is str and 0 < len(value) <= max_len:  # the common case, checked first (hot path)
+        if type(value) is str and 0 < len(value) <= max_len and _storable(value):  # the common case first
             return value
         if value is None or value == "":
             if required:
@@ -71,6 +71,9 @@ class Checker:
             return None
         if len(value) > max_len:
             self.fail(field, f"长度超过 {max_len}")
+            return None
+        if not _storable(value):
+            self.fail(field, "含有无法保存的字符（NUL 或不成对的代理字符）")
             return None
         return value
 
@@ -147,6 +150,20 @@ class Checker:
             self.fail(field, f"取值应为: {'、'.join(k for k in allowed if not k.isascii())}")
             return None
         return allowed[key]
+
+
+def _storable(value: str) -> bool:
+    """PostgreSQL text holds neither NUL nor a lone surrogate (UTF-8 cannot encode it); refuse such a value here so
+    one bad record is answered instead of the whole batch failing at insert."""
+    if "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 _TRUE = {"true", "1", "yes", "y", "是"}

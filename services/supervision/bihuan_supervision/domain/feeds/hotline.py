@@ -35,11 +35,11 @@ def parse_order(rec: dict, c: Checker) -> tuple | None:
              c.text(rec, "content", max_len=MAX_TEXT))
     if c.errors:
         return None
-    return _assemble(rec, order_id, version, received_at, category, unit, texts, history, given_status,
+    return _assemble(order_id, version, received_at, category, unit, texts, history, given_status,
                      sign_in_deadline, close_deadline, resolved, satisfaction, repeat_of)
 
 
-def _assemble(rec: dict, order_id, version, received_at, category, unit, texts, history, given_status,
+def _assemble(order_id, version, received_at, category, unit, texts, history, given_status,
               sign_in_deadline, close_deadline, resolved, satisfaction, repeat_of) -> tuple:
     status = history[-1][0] if history else given_status or "受理"
     signed_at = _first(history, "签收")
@@ -58,8 +58,8 @@ def _assemble(rec: dict, order_id, version, received_at, category, unit, texts, 
         int(repeat_of is not None),
         0,
     ]
-    # The source's own history, kept as received once every step is checked (ordering is by time when read).
-    history_json = orjson.dumps(rec["status_history"]).decode() if history else "[]"
+    # The checked steps only, in time order (extra keys a source adds are not kept: they were not checked).
+    history_json = orjson.dumps([{"status": s, "at": at} for s, at in history]).decode() if history else "[]"
     channel, sub_category, district, street, content = texts
     return (order_id, version, received_at, channel, category, sub_category, district, street, content, unit,
             status, history_json, sign_in_deadline, close_deadline, signed_at, closed_at, resolved,
@@ -72,7 +72,7 @@ def _history(rec: dict, c: Checker) -> list[tuple[str, object]]:
         return []
     if isinstance(value, str):  # CSV / Excel carry the history as a JSON text
         try:
-            value = rec["status_history"] = orjson.loads(value)
+            value = orjson.loads(value)
         except orjson.JSONDecodeError:
             c.fail("status_history", "应为 JSON 数组")
             return []
