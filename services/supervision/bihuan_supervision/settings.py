@@ -23,6 +23,8 @@ class SupervisionSettings(ServiceSettings):
     hotline_batch_wait_ms: int = 50
     # Clock: how often the worker looks for due-soon milestones, overdue orders, spikes and late metric data.
     clock_seconds: float = 30.0
+    # The clock's full scan for milestones coming due (events keep warnings current in between).
+    warning_scan_seconds: float = 600.0
     # Drills and tests: run the clock this many days ahead (escalation, due-soon warnings); 0 in production.
     clock_shift_days: int = 0
     # The clock closes last month (and its quarter / year) this many days after it ended; 0 leaves it to the office.

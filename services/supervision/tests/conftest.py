@@ -22,7 +22,8 @@ async def settings(request, make_database, infra, run_id, redis_prefix):
     yield SupervisionSettings(database_url=url, amqp_url=infra.vhost_url(vhost), redis_url=infra.redis_url,
                                redis_prefix=f"{redis_prefix}_{name}", retry_delay_ms=200, hotline_scope="demo",
                                hotline_queue=f"supervision.hotline_feed.{name}", hotline_batch_wait_ms=20,
-                               clock_seconds=0.3, feed_max_records=500, db_pool_size=3,
+                               clock_seconds=0.3, warning_scan_seconds=0.3, feed_max_records=500,
+                               db_pool_size=3,
                                **getattr(request.module, "SETTINGS", {}))
     delete_vhost(infra, vhost)
 

@@ -4,6 +4,7 @@ its own transaction and tolerates other worker copies (row locks, idempotent ups
 after commit (webhook, dashboards)."""
 import asyncio
 import logging
+import time
 from datetime import timedelta
 from typing import Awaitable, Callable
 
@@ -99,7 +100,12 @@ async def republish_late_metrics(session: AsyncSession, resources: dict) -> None
 
 
 async def warn_on_time(session: AsyncSession, resources: dict) -> list:
-    """Milestones coming due or past due without an event saying so: reassess their targets."""
+    """Milestones coming due or past due without an event saying so: reassess their targets. Events keep warnings
+    current in between, so this scan runs every warning_scan_seconds, not on every tick."""
+    now = time.monotonic()
+    if now - resources.get("last_warning_scan", -1e9) < resources["settings"].warning_scan_seconds:
+        return []
+    resources["last_warning_scan"] = now
     day = clock_today(resources)
     ids = (await session.scalars(
         select(MilestoneView.target_id).distinct().join(TargetView, TargetView.id == MilestoneView.target_id)
