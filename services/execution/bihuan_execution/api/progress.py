@@ -24,11 +24,16 @@ router = APIRouter(tags=["progress"])
 
 
 @router.get("/targets/{target_id}")
-async def get_target(target_id: str, principal: CurrentPrincipal, session: SessionDep) -> TargetView:
+async def get_target(target_id: str, principal: CurrentPrincipal, session: SessionDep,
+                     request: Request) -> TargetView:
     """A target as execution knows it, with every milestone's status."""
     target = await load_target(session, principal, target_id)
     view = TargetView.model_validate(target)
     view.milestones = [m for m in view.milestones if not m.withdrawn]
+    # The stored status is refreshed by the worker's clock; between ticks, judge open milestones on today's date.
+    day, soon = today_of(request), settings_of(request).due_soon_days
+    for m in view.milestones:
+        m.status = status_of(m.due_date, m.completed_on, day, soon)
     return view
 
 
