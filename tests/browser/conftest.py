@@ -41,7 +41,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def console(make_database, infra, run_id, tmp_path_factory):
     if not Path(CHROMIUM).is_file():
         pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium")
@@ -57,6 +57,8 @@ async def console(make_database, infra, run_id, tmp_path_factory):
         env[prefix + "DATABASE_URL"] = await make_database(f"browser_{name}")
         env[prefix + "HTTP_PORT"] = str(port)
         env[prefix + "RETRY_DELAY_MS"] = "300"
+        # Small pools: this system runs beside the e2e one, and the PostgreSQL server is shared with other runs.
+        env[prefix + "DB_POOL_SIZE"] = "3"
         services[name] = f"http://127.0.0.1:{port}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     log_path = SHOTS.parent / f"browser-system-{run_id}.log"
@@ -87,7 +89,7 @@ async def _wait_for_demo(proc: subprocess.Popen, log_path: Path, timeout: float 
         await asyncio.sleep(0.5)
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def browser(console):
     from playwright.async_api import async_playwright
 
