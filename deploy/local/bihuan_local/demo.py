@@ -247,7 +247,24 @@ async def run_demo() -> dict:
                 await step
             except (RuntimeError, httpx.HTTPError) as exc:
                 say(f"{name}未完成（重新运行 make up 可补齐）：{exc}")
+        _welcome()
         return targets
+
+
+def _welcome() -> None:
+    from bihuan_local.console_server import console_port
+
+    day = demo_today()
+    phase = "第一季度末" if day.month <= 4 else "年末"
+    print(f"""
+演示区已就绪（演示时钟 {day}，{phase}）。打开 http://127.0.0.1:{console_port()}/ ，选择角色即可登录：
+  目标办        工作概览、目标书（Excel 导入、发布、动态调整）、单位目录
+  单位填报员    选单位「虹梅路街道（U-HM）」：我的目标、填报进展（可上传佐证材料）、说明滞后原因
+  分管领导      选「李海燕」：红黄绿灯领导看板，点击目标下钻
+  督查室        预警、督办单、热线与窗口分析
+  考核办        排名与等次、每一分的得分说明、发布与导出
+全年回放并发布考核结果：make demo-year
+""", flush=True)
 
 
 if __name__ == "__main__":
