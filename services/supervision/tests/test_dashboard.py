@@ -26,7 +26,8 @@ TODAY = datetime.now(CST).date()
 
 def target(tid: str, category: str, due_in: int) -> TargetPublished:
     return TargetPublished(target_id=tid, book_id="B-1", year=TODAY.year, version=1, code=tid, title=f"目标{tid}",
-                           category=category, lead_unit="U-DB", leader="L-ZHAO", indicator=Indicator(kind="qualitative"),
+                           category=category, lead_unit="U-DB", leader="L-ZHAO",
+                           indicator=Indicator(kind="qualitative"),
                            milestones=[MilestoneSnapshot(milestone_id=f"{tid}-M1", seq=1,
                                                          due_date=TODAY + timedelta(days=due_in))])
 

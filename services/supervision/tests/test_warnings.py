@@ -23,8 +23,10 @@ def quantitative_target() -> TargetPublished:
     return TargetPublished(
         target_id="T-W", book_id="B-1", year=TODAY.year, version=1, code="W-1", title="新增绿地面积", category="key_work",
         lead_unit="U-LH", leader="L-WANG", indicator=Indicator(kind="quantitative", target_value=100),
-        milestones=[MilestoneSnapshot(milestone_id="MS-W1", seq=1, due_date=TODAY + timedelta(days=3), expected_value=30),
-                    MilestoneSnapshot(milestone_id="MS-W2", seq=2, due_date=TODAY - timedelta(days=1), expected_value=20)])
+        milestones=[MilestoneSnapshot(milestone_id="MS-W1", seq=1, due_date=TODAY + timedelta(days=3),
+                                      expected_value=30),
+                    MilestoneSnapshot(milestone_id="MS-W2", seq=2, due_date=TODAY - timedelta(days=1),
+                                      expected_value=20)])
 
 
 def progress(n: int, milestone: str, value: float) -> object:

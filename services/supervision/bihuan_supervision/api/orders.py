@@ -109,7 +109,8 @@ async def accept(order_id: str, body: ReviewIn, request: Request, principal: Sup
         await emit(session, order, SupervisionOrderAccepted(
             order_id=order.id, unit=order.unit, accepted_by=principal.user, accepted_at=datetime.now(UTC),
             replied_on_time=on_time, escalated=order.escalated), _resources(request), after)
-        await record_audit(session, principal, "order.accepted", "supervision_order", order.id, after={"note": body.note})
+        await record_audit(session, principal, "order.accepted", "supervision_order", order.id,
+                           after={"note": body.note})
     await _run(after)
     return await _out(session, order_id)
 

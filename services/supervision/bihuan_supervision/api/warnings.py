@@ -39,8 +39,8 @@ class WarningOut(BaseModel):
 
 
 @router.get("")
-async def inbox(principal: InboxReader, session: SessionDep,
-                status: Literal["open", "cleared", "all"] = "open", limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[WarningOut]:
+async def inbox(principal: InboxReader, session: SessionDep, status: Literal["open", "cleared", "all"] = "open",
+                limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[WarningOut]:
     """Warnings for the caller: the unit's own, the leader's targets, or all of the scope for the office."""
     query = select(Warning).where(Warning.scope == (principal.scope or "")).order_by(Warning.id.desc()).limit(limit)
     if status != "all":
@@ -92,5 +92,6 @@ async def put_rules(body: RulesIn, principal: Supervisor, session: SessionDep) -
         for k, v in values.items():
             setattr(row, k, v)
         row.updated_by = principal.user
-        await record_audit(session, principal, "warnings.rules.set", "warning_rules", scope, before=before, after=values)
+        await record_audit(session, principal, "warnings.rules.set", "warning_rules", scope, before=before,
+                           after=values)
     return body

@@ -72,7 +72,8 @@ async def close_ended_periods(session: AsyncSession, resources: dict) -> None:
         periods.append(f"{last.year}-Q{last.month // 3}")
     if last.month == 12:
         periods.append(str(last.year))
-    scopes = (await session.scalars(select(UnitMonthCounts.scope).distinct().where(UnitMonthCounts.month == last))).all()
+    scopes = (await session.scalars(
+        select(UnitMonthCounts.scope).distinct().where(UnitMonthCounts.month == last))).all()
     for scope in scopes:
         for period in periods:
             published = await close_period(session, scope, period, CLOCK.user)

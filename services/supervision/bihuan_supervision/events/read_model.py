@@ -93,7 +93,8 @@ async def _reassess(ctx: HandlerContext, target_id: str) -> None:
     view = await ctx.session.get(TargetView, target_id)
     if view is None:
         return
-    await stage(ctx.session, view.scope, await reassess_target(ctx.session, target_id), resources=ctx.resources, ctx=ctx)
+    changes = await reassess_target(ctx.session, target_id)
+    await stage(ctx.session, view.scope, changes, resources=ctx.resources, ctx=ctx)
     scope, leader = view.scope, view.leader
     ctx.after_commit(lambda: refresh_dashboards(ctx.resources, scope, {leader}))
 

@@ -57,7 +57,8 @@ async def publish_dirty(session: AsyncSession, scope: str | None = None, limit: 
         payload = UnitMetricsPublished(unit=pub.unit, period=pub.period, period_kind=pub.period_kind,
                                        source=pub.source, revision=pub.revision, metrics=rates(pub.source, counts),
                                        counts=published_counts(pub.source, counts))
-        events.append(new_event(payload, scope=pub.scope, aggregate_id=f"{pub.scope}:{pub.source}:{pub.unit}:{pub.period}",
+        aggregate = f"{pub.scope}:{pub.source}:{pub.unit}:{pub.period}"
+        events.append(new_event(payload, scope=pub.scope, aggregate_id=aggregate,
                                 sequence=pub.revision))
         published += 1
     await record_events(session, events)

@@ -28,7 +28,8 @@ class Warning(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     scope: Mapped[str] = mapped_column(String(64), index=True)
-    kind: Mapped[str] = mapped_column(String(32))    # due_soon | overdue | behind_trajectory | repeated_lags | hotline_spike
+    # due_soon | overdue | behind_trajectory | repeated_lags | hotline_spike
+    kind: Mapped[str] = mapped_column(String(32))
     level: Mapped[str] = mapped_column(String(8))    # yellow | red
     subject: Mapped[str] = mapped_column(String(100))  # milestone id, target id or unit (for a spike)
     target_id: Mapped[str | None] = mapped_column(String(32), index=True)
