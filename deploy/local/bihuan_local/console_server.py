@@ -58,8 +58,9 @@ class DevLogin(BaseModel):
 
 
 def dev_login_enabled() -> bool:
-    """Dev login mints tokens with the shared secret: only where no real identity provider is configured."""
-    return os.environ.get("BIHUAN_CONSOLE_DEV_LOGIN", "true").lower() == "true"
+    """Dev login mints tokens with the shared secret: on by default only where no identity provider is configured."""
+    default = "false" if os.environ.get("BIHUAN_OIDC_AUTHORIZE_URL") else "true"
+    return os.environ.get("BIHUAN_CONSOLE_DEV_LOGIN", default).lower() == "true"
 
 
 async def dev_login(request: Request) -> Response:
