@@ -3,6 +3,7 @@ that plays planning, execution and supervision."""
 import asyncio
 from datetime import date
 
+import pytest
 import pytest_asyncio
 from sqlalchemy import text
 
@@ -13,15 +14,26 @@ from bihuan_shared.bus.connection import connect
 from bihuan_shared.bus.publisher import Publisher
 from bihuan_shared.db import make_engine
 from bihuan_shared.migrations import upgrade_async
+from bihuan_shared.testing.infra import create_vhost, delete_vhost
 from bihuan_shared.testing.services import bearer, eventually, running_app, running_worker
 
 
+@pytest.fixture(scope="session")
+def assessment_amqp_url(infra, run_id):
+    """A vhost of its own: in a run with the cross-service tests, their assessment worker consumes the same queue
+    names in the run's vhost, and competing consumers would take each other's events."""
+    vhost = f"bihuan_test_{run_id}_assessment"
+    create_vhost(infra, vhost)
+    yield infra.vhost_url(vhost)
+    delete_vhost(infra, vhost)
+
+
 @pytest_asyncio.fixture(scope="session")
-async def settings(make_database, amqp_url, infra, redis_prefix):
+async def settings(make_database, assessment_amqp_url, infra, redis_prefix):
     url = await make_database("assessment")
     await upgrade_async(MIGRATIONS, url)
-    return AssessmentSettings(database_url=url, amqp_url=amqp_url, redis_url=infra.redis_url,
-                              redis_prefix=redis_prefix, retry_delay_ms=200, relay_poll_seconds=0.2,
+    return AssessmentSettings(database_url=url, amqp_url=assessment_amqp_url, redis_url=infra.redis_url,
+                              redis_prefix=redis_prefix, retry_delay_ms=200, relay_poll_seconds=0.2, db_pool_size=3,
                               worker_name="worker-1")
 
 
