@@ -1,6 +1,7 @@
 """Progress reports on milestones, and reading a target's milestones with their status and report history."""
 from fastapi import APIRouter, Request
 from sqlalchemy import select
+from sqlalchemy.orm import raiseload
 
 from bihuan_execution.api.access import (
     load_milestone, load_target, may_read_target, require_owner_unit, settings_of, today_of,
@@ -11,14 +12,14 @@ from bihuan_execution.api.schemas import (
 from bihuan_execution.clock import now
 from bihuan_execution.domain.status import reaches, status_of, timeliness
 from bihuan_execution.evidence.attach import attach
-from bihuan_execution.store.models import Contribution, Evidence, ProgressReport
+from bihuan_execution.store.models import Contribution, Evidence, MilestoneCopy, ProgressReport, TargetCopy, new_id
 from bihuan_shared.audit import record_audit
 from bihuan_shared.auth import CurrentPrincipal
 from bihuan_shared.contracts.execution import MilestoneCompleted, ProgressReported
 from bihuan_shared.events import new_event
 from bihuan_shared.messaging.outbox import record_events
 from bihuan_shared.web.deps import SessionDep
-from bihuan_shared.web.errors import Forbidden, Invalid
+from bihuan_shared.web.errors import Conflict, Forbidden, Invalid, NotFound
 
 router = APIRouter(tags=["progress"])
 
@@ -48,16 +49,15 @@ async def report_progress(target_id: str, milestone_id: str, body: ProgressIn, p
                       details=[{"field": "body.reported_on", "message": "不能晚于今天"}])
     done_on = body.reported_on or real_today
     async with session.begin():
-        target = await load_target(session, principal, target_id, open_only=True, with_milestones=False)
+        target, milestone = await _target_and_milestone(session, principal, target_id, milestone_id)
         require_owner_unit(principal, target)
-        milestone = await load_milestone(session, target_id, milestone_id, for_update=True)
         await _check_corrects(session, body.corrects_report_id, milestone_id)
-        report = ProgressReport(target_id=target_id, milestone_id=milestone_id, unit=principal.unit,
+        # The id is drawn here, not by a flush: the inserts go out together when the outbox row is written.
+        report = ProgressReport(id=new_id(), target_id=target_id, milestone_id=milestone_id, unit=principal.unit,
                                 actual_value=body.actual_value, deliverable_done=body.deliverable_done,
                                 narrative=body.narrative, reported_by=principal.user, reported_on=done_on,
                                 corrects_report_id=body.corrects_report_id, reported_at=now(settings_of(request)))
         session.add(report)
-        await session.flush()
         evidence = await attach(session, principal, body.evidence_ids, report_id=report.id)
         milestone.event_seq += 1
         events = [new_event(ProgressReported(report_id=report.id, target_id=target_id, milestone_id=milestone_id,
@@ -113,6 +113,23 @@ async def evidence_by_owner(session, report_ids: list[str], contribution_ids: li
     for e in rows:
         owned.setdefault(e.report_id or e.contribution_id, []).append(e)
     return owned
+
+
+async def _target_and_milestone(session, principal, target_id: str, milestone_id: str):
+    """Both in one round trip, the milestone locked (reports on one milestone queue; the target stays readable)."""
+    row = (await session.execute(
+        select(TargetCopy, MilestoneCopy).join(MilestoneCopy, MilestoneCopy.target_id == TargetCopy.id)
+        .where(TargetCopy.id == target_id, MilestoneCopy.id == milestone_id)
+        .options(raiseload(TargetCopy.milestones)).with_for_update(of=MilestoneCopy))).first()
+    if row is None or row[1].withdrawn:  # say which of the two is missing
+        await load_target(session, principal, target_id, with_milestones=False)
+        await load_milestone(session, target_id, milestone_id)
+        raise NotFound(f"节点 {milestone_id} 不属于目标 {target_id}", code="milestone_not_found")
+    target, milestone = row
+    principal.require_scope(target.scope)
+    if target.cancelled:
+        raise Conflict(f"目标 {target.code} 已撤销", code="target_cancelled")
+    return target, milestone
 
 
 async def _check_corrects(session, corrects_report_id: str | None, milestone_id: str) -> None:
