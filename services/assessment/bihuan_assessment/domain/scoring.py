@@ -49,6 +49,8 @@ def _pass_fail(group: Group, cards: dict[str, Card], by_unit) -> None:
         outcomes = by_unit[unit]
         n = len(outcomes)
         card.passed = all(o.met(group.late_is_met) for o in outcomes)
+        if not outcomes:
+            card.lines.append(Line("pass_fail", "mode.pass_fail", 0.0, "本年度无考核目标，视为达标"))
         for o in outcomes:
             met = o.met(group.late_is_met)
             text = f"目标{o.target.code}「{o.target.title}」{'达标' if met else '未达标'}: {o.summary()}"
