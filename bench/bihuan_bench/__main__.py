@@ -111,7 +111,7 @@ def print_summary(shared: dict, services: dict) -> None:
 
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=2000, help="events per pipeline run")
+    parser.add_argument("--events", type=int, default=1000, help="events per pipeline run")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; medians are reported")
     parser.add_argument("--messages", type=int, default=20_000, help="messages per raw RabbitMQ run")
     parser.add_argument("--copy-rows", type=int, default=200_000, help="rows per raw COPY run")

@@ -56,7 +56,7 @@ class Faults:
         run.feeder = asyncio.create_task(stream.commit_to_outbox(self.engines["planning"], run.events, 50, pause))
         return run
 
-    async def until_applied(self, run: Run, fraction: float, timeout: float = 60) -> None:
+    async def until_applied(self, run: Run, fraction: float, timeout: float = 120) -> None:
         """Wait until the stream is well under way, so the fault lands in the middle of it."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -67,7 +67,7 @@ class Faults:
             await asyncio.sleep(0.2)
         raise AssertionError(f"stream did not get going: {counts}")
 
-    async def reconcile(self, run: Run, timeout: float = 120) -> None:
+    async def reconcile(self, run: Run, timeout: float = 240) -> None:
         """Everything sent is applied exactly once by every consumer, the read models agree, and nothing of the
         stream sits in a dead-letter queue."""
         if run.feeder is not None:
