@@ -2,6 +2,9 @@
 corrections kept beside what they correct, and contributions of cooperating units."""
 from datetime import timedelta
 
+from sqlalchemy import text
+
+from bihuan_shared.db import make_engine
 from bihuan_shared.testing.services import eventually
 
 from bihuan_execution.testing import DAY0, SCOPE, headers, listening, publish_targets, snapshot
@@ -108,3 +111,15 @@ async def test_a_correction_is_a_new_report_and_history_shows_both(api, settings
     assert r.status_code == 403
     r = await api.get(_progress(t, 0).replace("/progress", "/reports"), headers=headers(settings, "leader"))
     assert r.status_code == 200
+
+    # Every write is attributable: who, as which unit, what; refused writes leave no trace.
+    engine = make_engine(settings.database_url, 1)
+    try:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT actor, unit, after FROM audit_log WHERE action = 'progress.reported' "
+                                            "AND entity_id = :m ORDER BY id"),
+                                       {"m": t["milestones"][0]["milestone_id"]})).all()
+    finally:
+        await engine.dispose()
+    assert [(r.actor, r.unit, r.after["actual_value"], r.after["report_id"]) for r in rows] == [
+        (f"unit_reporter@{LEAD}", LEAD, 40, first["id"]), (f"unit_reporter@{LEAD}", LEAD, 35, history["reports"][0]["id"])]
