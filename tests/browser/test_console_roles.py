@@ -118,7 +118,13 @@ async def test_assessor_views_ranking_and_a_scorecard(page, console, login, shot
     await page.click("[data-test=ranking] .el-table__row >> nth=0")
     await page.wait_for_selector("[data-test=scorecard] >> text=目标完成")
     await page.click("[data-test=scorecard] .el-collapse-item__header >> nth=0")
+    await page.wait_for_selector("[data-test=scorecard] >> text=components.completion")  # the scheme rule behind a point
     await shot(page, "11-assessor-scorecard")
+    await page.keyboard.press("Escape")
+    await page.click("text=发布结果")
+    await page.click(".el-message-box__btns >> text=确定")
+    await page.wait_for_selector("[data-test=assessment-status] >> text=已发布")
+    await shot(page, "15-assessor-published")
 
 
 def _book_workbook(rows: list[list]) -> bytes:
