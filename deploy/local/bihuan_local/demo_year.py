@@ -37,7 +37,7 @@ async def replay_rest_of_year(api: DemoApi, year: int, targets: dict[str, dict])
             done += 1
             late += slips
 
-    await api.gather((one(t) for t in published), limit=8)
+    await api.gather((one(t) for t in published), limit=4)
     say(f"全年回放：补录 {done} 个节点完成（其中 {late} 个逾期完成）")
 
 
