@@ -9,7 +9,7 @@ concurrency: GET /healthz of the same process (the HTTP stack alone), plain sing
 (the database alone, one connection pool of the same size as the API's), and bare audited transactions through the
 kit's record_audit (the hash-chained audit log serialises every audited write of a database: its ceiling).
 
-    .venv/bin/python -m bihuan_execution.bench [--reports 4000] [--clients 200]
+    .venv/bin/python -m bihuan_execution.bench [--reports 3000] [--clients 200]
 """
 import argparse
 import asyncio
@@ -118,7 +118,7 @@ def _figures(name: str, total: int, wall: float, lat: list[float], failures: int
     return figures
 
 
-async def run(env: BenchEnv, reports: int = 4000, clients: int = 200) -> dict:
+async def run(env: BenchEnv, reports: int = 3000, clients: int = 200) -> dict:
     print(f"execution progress reports: {reports} reports, {clients} concurrent clients, uvicorn process", flush=True)
     url = await env.database("execution")
     await upgrade_async(MIGRATIONS, url)
@@ -226,7 +226,7 @@ def _free_port() -> int:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--reports", type=int, default=4000)
+    parser.add_argument("--reports", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=200)
     args = parser.parse_args()
 
