@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,18 +51,21 @@ async def _wait_ready(urls: dict[str, str], proc: subprocess.Popen, timeout: flo
                 await asyncio.sleep(0.3)
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="module")
 async def system(make_database, amqp_url, infra, run_id):
-    """The whole system as `make up` runs it (without the demo), stopped with SIGINT at the end."""
+    """The whole system as `make up` runs it (without the demo), stopped with SIGINT at the end of the module
+    (one system at a time keeps the run inside PostgreSQL's connection limit)."""
     env = dict(os.environ, BIHUAN_AMQP_URL=amqp_url, BIHUAN_REDIS_URL=infra.redis_url,
                BIHUAN_REDIS_PREFIX=f"bihuan_test_{run_id}")
     urls = {}
+    tag = uuid.uuid4().hex[:6]  # each module's system starts from empty databases
     for name in NAMES:
         prefix = f"BIHUAN_{name.upper()}_"
         port = _free_port()  # several test runs (and a developer's `make up`) can share the machine
-        env[prefix + "DATABASE_URL"] = await make_database(f"e2e_{name}")
+        env[prefix + "DATABASE_URL"] = await make_database(f"e2e_{tag}_{name}")
         env[prefix + "HTTP_PORT"] = str(port)
         env[prefix + "RETRY_DELAY_MS"] = "300"
+        env[prefix + "DB_POOL_SIZE"] = "2"  # 8 processes per system; PostgreSQL allows 100 clients in all
         urls[name] = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / f"e2e-system-{run_id}.log"
