@@ -1,13 +1,50 @@
 """Leader dashboards and category views kept in Redis (keys under settings.redis_prefix), refreshed after each
 committed change and announced on a Redis channel for the live stream. Redis is a cache: an empty key is rebuilt
 from the database on the next read; a failed refresh costs freshness, never data."""
+import asyncio
 import logging
+import time
 
 import orjson
+from redis.exceptions import RedisError
 
 from bihuan_supervision.dashboard.build import CATEGORIES, category_view, leader_view
 
 log = logging.getLogger(__name__)
+
+# Refreshes triggered by events are coalesced per leader and run beside the caller (a consumer must not wait on a
+# cache), and paused for a while after Redis fails: losing Redis loses freshness, never throughput.
+DEBOUNCE_SECONDS = 0.2
+PAUSE_AFTER_FAILURE_SECONDS = 5.0
+_pending: set[tuple[str, str]] = set()
+_tasks: set[asyncio.Task] = set()
+_paused_until = 0.0
+
+
+def refresh_soon(resources: dict, scope: str, leaders: set[str]) -> None:
+    """Schedule a refresh of these dashboards within DEBOUNCE_SECONDS, without blocking the caller."""
+    if time.monotonic() < _paused_until:
+        return
+    new = {leader for leader in leaders if (scope, leader) not in _pending}
+    if not new:
+        return
+    _pending.update((scope, leader) for leader in new)
+    task = asyncio.create_task(_refresh_later(resources, scope, new))
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+async def _refresh_later(resources: dict, scope: str, leaders: set[str]) -> None:
+    global _paused_until
+    await asyncio.sleep(DEBOUNCE_SECONDS)
+    _pending.difference_update((scope, leader) for leader in leaders)
+    try:
+        await refresh(resources, scope, leaders)
+    except (RedisError, OSError) as exc:
+        _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
+        log.warning("redis unavailable; dashboard refreshes paused", extra={"error": repr(exc)})
+    except Exception:
+        log.exception("dashboard refresh failed")
 
 
 def leader_key(prefix: str, scope: str, leader: str) -> str:

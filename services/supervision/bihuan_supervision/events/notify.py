@@ -69,6 +69,6 @@ async def post_webhook(url: str, batch: list, resources: dict) -> None:
 
 
 async def refresh_dashboards(resources: dict, scope: str, leaders: set[str | None]) -> None:
-    from bihuan_supervision.dashboard.views import refresh
+    from bihuan_supervision.dashboard.views import refresh_soon
 
-    await refresh(resources, scope, {l for l in leaders if l})
+    refresh_soon(resources, scope, {leader for leader in leaders if leader})
