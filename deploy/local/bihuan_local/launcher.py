@@ -13,7 +13,7 @@ from bihuan_local.catalog import SERVICES
 from bihuan_local.console_build import ensure_console_built
 from bihuan_local.console_server import claim_console_port, console_port
 from bihuan_local.processes import Child, start, start_console, stop_all
-from bihuan_local.provision import provision_databases, provision_vhost
+from bihuan_local.provision import provision_databases, provision_topology, provision_vhost
 
 log = logging.getLogger("bihuan.launcher")
 
@@ -54,6 +54,7 @@ async def main(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     provision_vhost()
     await provision_databases()
+    await provision_topology()
     if args.demo or args.demo_year:
         from bihuan_local.demo_clock import pin_clock
 

@@ -40,3 +40,30 @@ def provision_vhost() -> None:
         log.info("created RabbitMQ vhost %s", vhost)
     subprocess.run([ctl, "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True,
                    capture_output=True)
+
+
+async def provision_topology() -> None:
+    """Declare every service's event queues before any process starts, so that an event published on the very
+    first start (before a worker has come up) already has a queue to wait in instead of being dropped."""
+    from importlib import import_module
+
+    from bihuan_shared.bus.connection import connect
+    from bihuan_shared.bus.topology import declare_consumer_queues
+
+    for svc in SERVICES:
+        settings_cls = getattr(import_module(f"{svc.package}.settings"), f"{svc.name.capitalize()}Settings")
+        settings = settings_cls(_env_file=None, **_overrides(svc))
+        connection = await connect(settings.amqp_url, "bihuan-provision")
+        try:
+            channel = await connection.channel()
+            for spec in import_module(f"{svc.package}.worker").runtime(settings).consumers:
+                await declare_consumer_queues(channel, f"{settings.service_name}.{spec.purpose}",
+                                              list(spec.handlers), settings.retry_delay_ms)
+        finally:
+            await connection.close()
+
+
+def _overrides(svc) -> dict:
+    """The settings a service's processes will see (their env), read the same way they will read them."""
+    prefix = svc.env_prefix
+    return {k[len(prefix):].lower(): v for k, v in svc.child_env(json_logs=False).items() if k.startswith(prefix)}
