@@ -1,7 +1,7 @@
 """Every write is attributable: who (user, role, unit), when, what, before and after, in the service's own database,
 append-only and hash-chained.
 
-Each record's hash is sha256(prev_hash + canonical JSON of the record, its id included), so changing a record
+Each record's hash is sha256(prev_hash | id | canonical JSON of the record), so changing a record
 changes its hash, and deleting one leaves the next record pointing at a hash that is no longer there.
 `python -m bihuan_shared.audit_verify <service>` walks the chain.
 
@@ -17,7 +17,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bihuan_shared.auth.principal import Principal
@@ -39,26 +39,46 @@ def jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
-def record_hash(prev_hash: str, record: dict[str, Any]) -> str:
-    fields = {name: record.get(name) for name in HASHED_FIELDS}
+def canonical(record: dict[str, Any]) -> str:
+    """The record as one canonical JSON text (its id excluded: the id is hashed beside it)."""
+    fields = {name: record.get(name) for name in HASHED_FIELDS if name != "id"}
     at = fields["at"]
     if isinstance(at, datetime):
         fields["at"] = at.astimezone(UTC).isoformat()
-    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def record_hash(prev_hash: str, record: dict[str, Any]) -> str:
+    """sha256(prev_hash | id | canonical record): the same text PostgreSQL hashes in APPEND below."""
+    text_ = f"{prev_hash}|{record['id']}|{canonical(record)}"
+    return hashlib.sha256(text_.encode()).hexdigest()
+
+
+# One statement after the lock (its own snapshot, so it sees the previous holder's committed append): read the
+# head, draw the id, hash and insert. Two round trips hold the lock instead of four.
+APPEND = text("""
+    WITH head AS (SELECT coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), :genesis) AS prev),
+         drawn AS (SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) AS id)
+    INSERT INTO audit_log (id, at, actor, role, unit, action, entity_type, entity_id, before, after,
+                           correlation_id, note, prev_hash, hash)
+    SELECT drawn.id, :at, :actor, :role, :unit, :action, :entity_type, :entity_id,
+           CAST(:before AS jsonb), CAST(:after AS jsonb), :correlation_id, :note, head.prev,
+           encode(sha256(convert_to(head.prev || '|' || drawn.id::text || '|' || :canonical, 'UTF8')), 'hex')
+    FROM head, drawn
+    RETURNING id, prev_hash, hash
+""")
 
 
 async def append_audit(db: AsyncSession | AsyncConnection, values: dict[str, Any]) -> dict[str, Any]:
     """Append one record to the chain inside the caller's transaction; returns the stored values."""
+    record = {name: values.get(name) for name in HASHED_FIELDS if name != "id"}
+    record.update(at=datetime.now(UTC), before=jsonable(values.get("before")), after=jsonable(values.get("after")))
+    params = {**record, "genesis": GENESIS, "canonical": canonical(record),
+              "before": None if record["before"] is None else json.dumps(record["before"], ensure_ascii=False),
+              "after": None if record["after"] is None else json.dumps(record["after"], ensure_ascii=False)}
     await db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
-    head = (await db.execute(select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1))).scalar()
-    new_id = (await db.execute(text("SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))"))).scalar_one()
-    record = {name: values.get(name) for name in HASHED_FIELDS}
-    record.update(id=new_id, at=datetime.now(UTC), before=jsonable(values.get("before")),
-                  after=jsonable(values.get("after")))
-    prev_hash = head or GENESIS
-    record.update(prev_hash=prev_hash, hash=record_hash(prev_hash, record))
-    await db.execute(insert(audit_log).values(**record))
+    stored = (await db.execute(APPEND, params)).one()
+    record.update(id=stored.id, prev_hash=stored.prev_hash, hash=stored.hash)
     return record
 
 
