@@ -23,12 +23,7 @@ from bihuan_shared.testing.routes import SERVICES, create_app, migrations, setti
 EXAMPLES = int(os.environ.get("BIHUAN_FUZZ_EXAMPLES", "5"))
 # Failures found and reported to the route's owner, not yet fixed: "METHOD path" -> (text of the failure, why).
 # Anything else fails the test; an entry whose failure no longer occurs can simply be deleted.
-KNOWN_ISSUES: dict[str, tuple[str, str]] = {
-    "GET /api/v1/directory/{scope}/export.xlsx": ("UnicodeEncodeError", "planning: the scope is put raw into the "
-                                                  "Content-Disposition file name; a non-Latin-1 scope raises"),
-    "GET /api/v1/reports/period.xlsx": ("IllegalCharacterError", "execution: control characters of a query "
-                                        "parameter are written into the worksheet; openpyxl refuses them"),
-}
+KNOWN_ISSUES: dict[str, tuple[str, str]] = {}
 
 
 @pytest_asyncio.fixture(scope="session")

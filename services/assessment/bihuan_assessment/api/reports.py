@@ -11,6 +11,7 @@ from bihuan_assessment.api.deps import AssessorOrOffice, get_assessment
 from bihuan_assessment.api.report_pdf import render_pdf
 from bihuan_assessment.store.models import Scorecard
 from bihuan_shared.web.deps import SessionDep
+from bihuan_shared.web.files import attachment
 
 router = APIRouter(prefix="/assessments", tags=["reports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,7 +40,7 @@ async def excel_report(assessment_id: int, principal: AssessorOrOffice, session:
     buffer = io.BytesIO()
     book.save(buffer)
     name = f"assessment-{a.scope}-{a.year}-run{run_no}.xlsx"
-    return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(buffer.getvalue(), media_type=XLSX, headers=attachment(name))
 
 
 @router.get("/{assessment_id}/report.pdf")
@@ -57,4 +58,4 @@ async def pdf_report(assessment_id: int, principal: AssessorOrOffice, session: S
     state = "已发布" if a.status == "published" else f"第{run_no}次计算，未发布"
     pdf = render_pdf(f"{a.scope} {a.year}年度考核结果（{state}）", groups)
     name = f"assessment-{a.scope}-{a.year}-run{run_no}.pdf"
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(pdf, media_type="application/pdf", headers=attachment(name))

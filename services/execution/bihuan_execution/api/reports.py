@@ -1,7 +1,6 @@
 """Period reports for a scope, unit, leader or category as of any date: JSON and an Excel export."""
 from datetime import date
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -13,6 +12,7 @@ from bihuan_execution.reports.period import PeriodFilter, PeriodReport, build
 from bihuan_shared.auth import Principal
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import Forbidden, Invalid
+from bihuan_shared.web.files import attachment
 
 router = APIRouter(tags=["reports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -89,8 +89,7 @@ async def period_report_xlsx(f: Filter, session: SessionDep) -> Response:
     """The same report as an Excel workbook (汇总 + 滞后清单)."""
     report = await build(session, f)
     body = workbook(report, [i.model_dump(mode="json") for i in _lagging(report)])
-    name = quote(f"执行情况报告_{f.scope}_{f.as_of.isoformat()}.xlsx")
-    return Response(body, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+    return Response(body, media_type=XLSX, headers=attachment(f"执行情况报告_{f.scope}_{f.as_of.isoformat()}.xlsx"))
 
 
 def _out(report: PeriodReport) -> PeriodReportOut:

@@ -16,6 +16,7 @@ from bihuan_planning.store.targets_repo import book_id
 from bihuan_shared.audit import record_audit
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import NotFound
+from bihuan_shared.web.files import attachment
 
 router = APIRouter(prefix="/books", tags=["books"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,7 +65,7 @@ async def export_book(scope: str, year: int, principal: Reader, session: Session
     targets = list(await session.scalars(select(Target).where(Target.book_id == book.id, Target.status != "cancelled")))
     units, leaders = await _names(session, scope)
     data = write_book(book.title, year, book.milestone_period, targets, units, leaders)
-    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="book-{book.id}.xlsx"'})
+    return Response(data, media_type=XLSX, headers=attachment(f"book-{book.id}.xlsx"))
 
 
 async def _names(session, scope: str) -> tuple[dict[str, str], dict[str, str]]:

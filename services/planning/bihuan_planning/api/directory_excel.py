@@ -15,6 +15,7 @@ from bihuan_shared.audit import record_audit
 from bihuan_shared.auth import CurrentPrincipal
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import DomainError
+from bihuan_shared.web.files import attachment
 
 router = APIRouter(tags=["directory"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,7 +57,7 @@ async def export_directory(scope: str, principal: CurrentPrincipal, session: Ses
     units = list(await session.scalars(select(Unit).where(Unit.scope == scope).order_by(Unit.code)))
     leaders = list(await session.scalars(select(Leader).where(Leader.scope == scope).order_by(Leader.code)))
     return Response(write_directory(units, leaders), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="directory-{scope}.xlsx"'})
+                    headers=attachment(f"directory-{scope}.xlsx"))
 
 
 def _count(result: DirectoryImportResult, outcome: str | None) -> None:

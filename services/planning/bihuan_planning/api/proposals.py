@@ -1,5 +1,4 @@
 """Project proposals (项目计划书): uploaded while the target is a draft, downloadable by anyone in the scope."""
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
@@ -14,6 +13,7 @@ from bihuan_planning.store.targets_repo import apply, history
 from bihuan_shared.audit import record_audit
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import Conflict, NotFound
+from bihuan_shared.web.files import attachment
 
 router = APIRouter(prefix="/targets", tags=["targets"])
 MAX_PROPOSAL = 10 * 1024 * 1024
@@ -52,4 +52,4 @@ async def download_proposal(target_id: str, principal: Reader, session: SessionD
     if doc is None:
         raise NotFound("该目标没有上传项目计划书", code="proposal_not_found")
     return Response(doc.data, media_type=doc.content_type,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(doc.filename)}"})
+                    headers=attachment(doc.filename))
