@@ -12,6 +12,7 @@ from bihuan_assessment.domain.inputs import (EvaluationIn, GroupInputs, ItemEntr
                                              UnitIn)
 from bihuan_assessment.domain.rules import Group, SchemeRules
 from bihuan_assessment.store.models import Evaluation, MetricFact, ScoreItem, UnitFact
+from bihuan_shared.clock import today as city_today
 
 
 @asynccontextmanager
@@ -25,7 +26,7 @@ async def snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 def judged_at(as_of: date, today: date | None = None) -> date:
     """Milestones are judged at the assessment's date, or today while the year is still running."""
-    return min(as_of, today or date.today())
+    return min(as_of, today or city_today("assessment"))
 
 
 async def load_group(engine: AsyncEngine, scope: str, year: int, as_of: date, rules: SchemeRules,

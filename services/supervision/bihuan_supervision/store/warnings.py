@@ -6,17 +6,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bihuan_shared.contracts.supervision import WarningCleared, WarningRaised
-from bihuan_supervision.domain.feeds.common import CST
 from bihuan_supervision.domain.warnings import MilestoneState, Rules, TargetState, Wanted, is_spike, wanted_for_target
 from bihuan_supervision.store.feed_tables import UnitDayCounts
 from bihuan_supervision.store.models import MilestoneView, TargetView
 from bihuan_supervision.store.warning_tables import LagSeen, Warning, WarningRules
+from bihuan_shared.clock import today as city_today
 
 TARGET_KINDS = ("due_soon", "overdue", "behind_trajectory", "repeated_lags")
 
 
 def today() -> date:
-    return datetime.now(CST).date()
+    return city_today("supervision")
 
 
 async def rules_for(session: AsyncSession, scope: str) -> tuple[Rules, str | None]:
