@@ -13,6 +13,7 @@ class SupervisionSettings(ServiceSettings):
     # Feeds: limits a client hits with a clear 413 / 422, not a timeout.
     feed_max_records: int = 50_000
     feed_max_body_bytes: int = 64 * 1024 * 1024
+    feed_requests_per_minute: int = 600  # per feed identity, counted in Redis
     feed_max_file_bytes: int = 512 * 1024 * 1024
     feed_file_chunk: int = 10_000
     # The queue the 12345 hotline center publishes raw work orders to (default exchange, routing key = queue name).

@@ -160,3 +160,20 @@ async def test_text_postgresql_cannot_store_is_one_bad_record(client, settings):
     r = await client.post("/api/v1/feeds/hotline/records", content=lone,
                           headers={**feed(settings), "Content-Type": "application/json"})
     assert r.status_code == 422 and r.json()["error"] == "feed_body_invalid"
+
+
+async def test_a_feed_identity_over_its_request_budget_gets_429_and_others_are_not_affected(settings):
+    from bihuan_shared.testing.services import running_app
+    from bihuan_supervision.main import create_app
+
+    tight = settings.model_copy(update={"feed_requests_per_minute": 2})
+    async with running_app(create_app(tight)) as c:
+        runaway = bearer(tight, "feed", scope="demo", user="runaway-center")
+        codes = [(await c.post("/api/v1/feeds/hotline/records", json=[order(f"RL-{i}")], headers=runaway)).status_code
+                 for i in range(3)]
+        assert codes == [200, 200, 429]
+        refused = await c.post("/api/v1/feeds/hotline/records", json=[order("RL-9")], headers=runaway)
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        assert refused.json()["error"] == "rate_limited" and refused.json()["details"]["limit"] == 2
+        other = bearer(tight, "feed", scope="demo", user="another-center")
+        assert (await c.post("/api/v1/feeds/hotline/records", json=[order("RL-10")], headers=other)).status_code == 200

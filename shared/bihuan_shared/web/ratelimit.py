@@ -62,17 +62,19 @@ class RateLimiter:
         return Decision(count <= self.per_window, count, self.per_window, retry_after)
 
 
-def rate_limit(name: str, per_window: int, window_seconds: int = 60):
-    """Dependency: at most per_window requests per caller (token subject) and window; 429 with Retry-After beyond."""
+def rate_limit(name: str, per_window: int | str, window_seconds: int = 60):
+    """Dependency: at most per_window requests per caller (token subject) and window; 429 with Retry-After beyond.
+    per_window may name a setting of the service, so a deployment tunes it without code."""
 
     async def check(request: Request, principal: CurrentPrincipal) -> Principal:
         settings = request.app.state.settings
-        limiter = RateLimiter(request.app.state.redis, settings.redis_prefix, name, per_window, window_seconds)
+        limit = getattr(settings, per_window) if isinstance(per_window, str) else per_window
+        limiter = RateLimiter(request.app.state.redis, settings.redis_prefix, name, limit, window_seconds)
         decision = await limiter.hit(principal.user)
         if not decision.allowed:
             raise TooManyRequests(
-                f"请求过于频繁：{principal.user} 在 {window_seconds} 秒内最多 {per_window} 次，请 {decision.retry_after} 秒后重试",
-                retry_after=decision.retry_after, details={"limit": per_window, "window_seconds": window_seconds,
+                f"请求过于频繁：{principal.user} 在 {window_seconds} 秒内最多 {limit} 次，请 {decision.retry_after} 秒后重试",
+                retry_after=decision.retry_after, details={"limit": limit, "window_seconds": window_seconds,
                                                            "identity": principal.user})
         return principal
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request, UploadFile
 
 from bihuan_shared.auth import Principal, Role, require_roles
 from bihuan_shared.web.errors import Forbidden, Invalid, NotFound, TooLarge
+from bihuan_shared.web.ratelimit import rate_limit
 from bihuan_supervision.api.feed_files import read_records
 from bihuan_supervision.domain.feeds import SOURCES, FeedSource
 from bihuan_supervision.intake import receive
@@ -15,6 +16,9 @@ router = APIRouter(prefix="/feeds", tags=["feeds"])
 
 Feeder = Annotated[Principal, Depends(require_roles(Role.FEED))]
 Importer = Annotated[Principal, Depends(require_roles(Role.FEED, Role.SUPERVISOR))]
+# Per feed identity: a hotline machine sends batches of up to 50,000 records, so the default 600 requests a minute is far above
+# any honest load and still stops a runaway client before it starves the others.
+FeedRate = Annotated[Principal, Depends(rate_limit("feed_records", per_window="feed_requests_per_minute"))]
 
 
 def _source(name: str) -> FeedSource:
@@ -31,7 +35,7 @@ def _scope(principal: Principal) -> str:
 
 
 @router.post("/{source}/records")
-async def post_records(source: str, request: Request, principal: Feeder) -> dict:
+async def post_records(source: str, request: Request, principal: Feeder, _: FeedRate) -> dict:
     """A batch of records (JSON array, or {"records": [...]}); answers counts and every rejected record."""
     feed, settings = _source(source), request.app.state.settings
     declared = int(request.headers.get("content-length") or 0)
@@ -55,7 +59,7 @@ async def post_records(source: str, request: Request, principal: Feeder) -> dict
 
 
 @router.post("/{source}/files")
-async def import_file(source: str, file: UploadFile, request: Request, principal: Importer) -> dict:
+async def import_file(source: str, file: UploadFile, request: Request, principal: Importer, _: FeedRate) -> dict:
     """Backfill from a file (.csv, .jsonl, .xlsx with a header row); stored in chunks, each chunk idempotent."""
     feed, settings = _source(source), request.app.state.settings
     if file.size is not None and file.size > settings.feed_max_file_bytes:
