@@ -1,4 +1,5 @@
 """Async engine and session factory (SQLAlchemy 2 + asyncpg), and database creation for launchers and tests."""
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -40,3 +41,12 @@ async def drop_database(url: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+async def load_by_ids(session, model, ids):
+    """Rows of model with these primary keys, by key, in one query (a target's milestones, say, instead of one
+    round trip each); rows already in the session are returned as they are there."""
+    if not ids:
+        return {}
+    key = model.__mapper__.primary_key[0]
+    return {getattr(row, key.key): row for row in (await session.scalars(select(model).where(key.in_(ids)))).all()}

@@ -5,6 +5,7 @@ from bihuan_assessment.store.models import MilestoneFact, TargetFact
 from bihuan_shared.bus.consumer import HandlerContext
 from bihuan_shared.contracts.execution import LagExplained, MilestoneCompleted, MilestoneOverdue
 from bihuan_shared.contracts.planning import TargetAdjusted, TargetCancelled, TargetPublished, TargetSnapshot
+from bihuan_shared.db import load_by_ids
 
 
 async def on_target_published(ctx: HandlerContext, event: TargetPublished) -> None:
@@ -35,8 +36,9 @@ async def _apply_snapshot(ctx: HandlerContext, event: TargetSnapshot, adjusted: 
     # An approved adjustment (动态调整) is an objective reason the lag rules may excuse.
     fact.code, fact.title, fact.event_id = event.code, event.title, str(ctx.envelope.event_id)
     fact.adjusted = adjusted or bool(fact.adjusted)
+    known = await load_by_ids(ctx.session, MilestoneFact, [snap.milestone_id for snap in event.milestones])
     for snap in event.milestones:
-        m = await ctx.session.get(MilestoneFact, snap.milestone_id)
+        m = known.get(snap.milestone_id)
         if m is None:
             ctx.session.add(MilestoneFact(id=snap.milestone_id, target_id=event.target_id, due_date=snap.due_date,
                                           exec_seq=0, overdue=False))

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from bihuan_shared.bus.consumer import HandlerContext
 from bihuan_shared.contracts.execution import LagExplained, MilestoneCompleted, MilestoneOverdue, ProgressReported
 from bihuan_shared.contracts.planning import TargetAdjusted, TargetCancelled, TargetPublished, TargetSnapshot
+from bihuan_shared.db import load_by_ids
 from bihuan_supervision.events.notify import refresh_dashboards, stage
 from bihuan_supervision.store.models import MilestoneView, TargetView
 from bihuan_supervision.store.warning_tables import LagSeen
@@ -38,8 +39,9 @@ async def _apply_snapshot(ctx: HandlerContext, event: TargetSnapshot) -> None:
     for field in ("year", "code", "title", "category", "lead_unit", "leader", "version"):
         setattr(view, field, getattr(event, field))
     view.indicator_kind, view.direction = event.indicator.kind, event.indicator.direction
+    known = await load_by_ids(ctx.session, MilestoneView, [snap.milestone_id for snap in event.milestones])
     for snap in event.milestones:
-        m = await ctx.session.get(MilestoneView, snap.milestone_id)
+        m = known.get(snap.milestone_id)
         if m is None:
             m = MilestoneView(id=snap.milestone_id, target_id=event.target_id, status="pending", exec_seq=0)
             ctx.session.add(m)
