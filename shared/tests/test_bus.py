@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from bihuan_shared.bus.connection import connect
 from bihuan_shared.bus.consumer import REASON_HEADER, RETRIES_HEADER, EventConsumer, PermanentFailure
-from bihuan_shared.bus.publisher import Publisher
+from bihuan_shared.bus.publisher import OutgoingEvent, Publisher
 from bihuan_shared.bus.topology import declare_events_exchange
 from bihuan_shared.events import event_contract, new_event
 from bihuan_shared.messaging.outbox import record_events
@@ -86,8 +86,7 @@ async def start_consumer(broker, sm, name: str, **kw) -> EventConsumer:
 async def publish_raw(broker, envelopes):
     pub = Publisher(broker)
     await pub.start()
-    from bihuan_shared.bus.publisher import OutgoingEvent
-    await pub.publish([OutgoingEvent(str(e.event_id), e.event_type, e.to_bytes()) for e in envelopes])
+    await pub.publish([OutgoingEvent.of(e) for e in envelopes])
     await pub.close()
 
 

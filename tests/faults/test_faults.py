@@ -62,7 +62,7 @@ async def test_every_message_delivered_twice(faults):
     try:
         publisher = Publisher(connection)
         await publisher.start()
-        outgoing = [OutgoingEvent(str(e.event_id), e.event_type, e.to_bytes()) for e in run.events]
+        outgoing = [OutgoingEvent.of(e) for e in run.events]
         await publisher.publish(outgoing)
         await publisher.publish(random.sample(outgoing, len(outgoing)))  # again, in another order
     finally:

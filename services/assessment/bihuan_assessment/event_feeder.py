@@ -23,7 +23,7 @@ class Feeder:
     async def _send(self, payload, aggregate_id: str) -> str:
         self.sequences[aggregate_id] += 1
         e = new_event(payload, scope=self.scope, aggregate_id=aggregate_id, sequence=self.sequences[aggregate_id])
-        await self.publisher.publish([OutgoingEvent(str(e.event_id), e.event_type, e.to_bytes())])
+        await self.publisher.publish([OutgoingEvent.of(e)])
         self.sent += 1
         return str(e.event_id)
 

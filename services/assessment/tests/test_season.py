@@ -42,7 +42,7 @@ async def test_competing_workers_process_jobs_once(make_api, settings, publisher
         again = new_event(RecomputeRequested(assessment_id=assessment, run_no=runs[0], group_key="g0", year=2026),
                           scope="season", aggregate_id=f"assessment-{assessment}", sequence=runs[0])
         for e in (job, job, again):
-            await publisher.publish([OutgoingEvent(str(e.event_id), e.event_type, e.to_bytes())])
+            await publisher.publish([OutgoingEvent.of(e)])
 
         async def consumed():
             async with db.connect() as conn:

@@ -8,12 +8,10 @@ from typing import AsyncIterator
 import aio_pika
 import httpx
 
-from bihuan_shared.bus.connection import connect
-from bihuan_shared.bus.publisher import OutgoingEvent, Publisher
 from bihuan_shared.bus.topology import declare_events_exchange
 from bihuan_shared.contracts.planning import TargetAdjusted, TargetPublished
 from bihuan_shared.events import Envelope, new_event
-from bihuan_shared.testing.services import bearer, eventually
+from bihuan_shared.testing.services import bearer, eventually, publish_envelopes
 
 SCOPE = "xuhui"
 DAY0 = date(2027, 3, 1)  # the pinned "today" tests start from
@@ -50,18 +48,6 @@ def adjusted(snap: dict, scope: str, sequence: int, reason: str = "动态调整"
                      sequence=sequence)
 
 
-async def publish(amqp_url: str, envelopes: list[Envelope]) -> None:
-    """Publish envelopes to the real bus, as planning's relay would."""
-    connection = await connect(amqp_url, "execution-tests")
-    try:
-        publisher = Publisher(connection)
-        await publisher.start()
-        await publisher.publish([OutgoingEvent(str(e.event_id), e.event_type, e.to_bytes(), e.correlation_id)
-                                 for e in envelopes])
-    finally:
-        await connection.close()
-
-
 @asynccontextmanager
 async def listening(amqp_url: str, *routing_keys: str) -> AsyncIterator[list[Envelope]]:
     """Collect every event of the given types published to the bus while the block runs."""
@@ -91,7 +77,7 @@ def headers(settings, role: str, unit: str | None = None, scope: str = SCOPE, us
 
 async def publish_targets(api: httpx.AsyncClient, settings, snaps: list[dict]) -> None:
     """Publish targets as planning would and wait until execution knows every one of them."""
-    await publish(settings.amqp_url, [published(s, SCOPE) for s in snaps])
+    await publish_envelopes(settings.amqp_url, [published(s, SCOPE) for s in snaps], "execution-tests")
     office = bearer(settings, "target_office", None, SCOPE)
 
     async def known():

@@ -12,6 +12,7 @@ from bihuan_execution.main import create_app
 from bihuan_execution.worker import runtime
 from bihuan_shared.db import make_engine
 from bihuan_shared.testing.services import bearer, eventually, running_app, running_worker
+from bihuan_shared.testing.services import publish_envelopes
 
 OVERDUE = "execution.milestone.overdue"
 
@@ -43,7 +44,7 @@ async def test_overdue_fires_exactly_once_with_two_workers_and_a_restart(setting
     all_ids = {m["milestone_id"] for s in snaps for m in s["milestones"]}
     async with listening(settings.amqp_url, OVERDUE) as seen:
         async with running_worker(runtime(settings)), running_worker(runtime(settings)):
-            await testing.publish(settings.amqp_url, [testing.published(s, SCOPE) for s in snaps])
+            await publish_envelopes(settings.amqp_url, [testing.published(s, SCOPE) for s in snaps])
 
             async def all_known():
                 ms = await _milestones(settings)
@@ -92,7 +93,7 @@ async def test_an_adjustment_moving_a_due_date_rejudges_and_fires_again_only_for
     snap = testing.snapshot("XH-ADJ", "U-JW", [DAY0 + timedelta(days=2), DAY0 + timedelta(days=40)])
     first, second = (m["milestone_id"] for m in snap["milestones"])
     async with listening(settings.amqp_url, OVERDUE) as seen, running_worker(runtime(settings)):
-        await testing.publish(settings.amqp_url, [testing.published(snap, SCOPE, 1)])
+        await publish_envelopes(settings.amqp_url, [testing.published(snap, SCOPE, 1)])
         await eventually(lambda: _has(settings, first, "due_soon"))
         settings.today = DAY0 + timedelta(days=5)
         await eventually(lambda: _has(settings, first, "overdue"))
@@ -100,10 +101,10 @@ async def test_an_adjustment_moving_a_due_date_rejudges_and_fires_again_only_for
         # An approved adjustment moves milestone 1 to day 30 (through the real bus): no longer overdue.
         moved = dict(snap, milestones=[dict(snap["milestones"][0], due_date=(DAY0 + timedelta(days=30)).isoformat()),
                                        snap["milestones"][1]])
-        await testing.publish(settings.amqp_url, [testing.adjusted(moved, SCOPE, 2, "审批延期")])
+        await publish_envelopes(settings.amqp_url, [testing.adjusted(moved, SCOPE, 2, "审批延期")])
         await eventually(lambda: _has(settings, first, "pending"))
         # A stale copy of version 1 arriving late changes nothing.
-        await testing.publish(settings.amqp_url, [testing.published(snap, SCOPE, 1)])
+        await publish_envelopes(settings.amqp_url, [testing.published(snap, SCOPE, 1)])
         await asyncio.sleep(0.5)
         assert (await _milestones(settings))[first][0] == "pending"
 

@@ -6,12 +6,11 @@ from io import BytesIO
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from bihuan_execution import testing
 from bihuan_execution.testing import DAY0, SCOPE, headers, publish_targets, snapshot
 from bihuan_shared.contracts.planning import TargetCancelled
 from bihuan_shared.db import make_engine
 from bihuan_shared.events import new_event
-from bihuan_shared.testing.services import eventually
+from bihuan_shared.testing.services import eventually, publish_envelopes
 
 A, B, C = "U-FGW", "U-JW", "U-JTW"
 IN, LATER = DAY0 + timedelta(days=10), DAY0 + timedelta(days=60)
@@ -103,7 +102,7 @@ async def test_period_report_counts_match_the_fixture_as_of_any_date(api, settin
 
 
 async def _cancel(settings, snap: dict) -> None:
-    await testing.publish(settings.amqp_url, [new_event(
+    await publish_envelopes(settings.amqp_url, [new_event(
         TargetCancelled(target_id=snap["target_id"], version=2, adjustment_id="adj-1", reason="撤销"),
         scope=SCOPE, aggregate_id=snap["target_id"], sequence=2)])
     engine = make_engine(settings.database_url, 1)

@@ -16,18 +16,3 @@ def order(order_id: str, version: int = 1, unit: str = "U-CG", **overrides) -> d
 
 def step(status: str, at: str) -> dict:
     return {"status": status, "at": at}
-
-
-async def publish_events(amqp_url: str, envelopes: list) -> None:
-    """Publish real envelopes (as planning or execution would) into a vhost: for tests and demos."""
-    from bihuan_shared.bus.connection import connect
-    from bihuan_shared.bus.publisher import OutgoingEvent, Publisher
-
-    connection = await connect(amqp_url, "supervision-test-publisher")
-    try:
-        publisher = Publisher(connection)
-        await publisher.start()
-        await publisher.publish([OutgoingEvent(str(e.event_id), e.event_type, e.to_bytes(), e.correlation_id)
-                                 for e in envelopes])
-    finally:
-        await connection.close()

@@ -15,10 +15,11 @@ from bihuan_shared.contracts.execution import MilestoneOverdue
 from bihuan_shared.contracts.planning import Indicator, MilestoneSnapshot, TargetPublished
 from bihuan_shared.events import new_event
 from bihuan_shared.testing.services import bearer, eventually
+from bihuan_shared.testing.services import publish_envelopes
 from bihuan_supervision.dashboard.views import leader_key
 from bihuan_supervision.domain.feeds.common import CST
 from bihuan_supervision.main import create_app
-from bihuan_supervision.sample_orders import order, publish_events
+from bihuan_supervision.sample_orders import order
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 TODAY = datetime.now(CST).date()
@@ -34,7 +35,7 @@ def target(tid: str, category: str, due_in: int) -> TargetPublished:
 
 async def test_dashboard_rebuilds_from_the_database_and_streams_changes(client, worker, settings):
     leader = bearer(settings, "leader", scope="demo", user="L-ZHAO")
-    await publish_events(settings.amqp_url, [
+    await publish_envelopes(settings.amqp_url, [
         new_event(target("T-D1", "key_work", 60), scope="demo", aggregate_id="T-D1", sequence=1),
         new_event(target("T-D2", "major_project", 3), scope="demo", aggregate_id="T-D2", sequence=1)])
     now = datetime.now(CST).replace(microsecond=0).isoformat()
@@ -71,7 +72,7 @@ async def test_dashboard_rebuilds_from_the_database_and_streams_changes(client, 
             overdue = MilestoneOverdue(target_id="T-D1", milestone_id="T-D1-M1", unit="U-DB",
                                        due_date=TODAY + timedelta(days=60))
             sent = time.perf_counter()
-            await publish_events(settings.amqp_url, [new_event(overdue, scope="demo", aggregate_id="T-D1-M1",
+            await publish_envelopes(settings.amqp_url, [new_event(overdue, scope="demo", aggregate_id="T-D1-M1",
                                                                sequence=1)])
             while True:
                 pushed = await asyncio.wait_for(_next_event(lines), timeout=15)

@@ -10,7 +10,8 @@ from bihuan_shared.bus.topology import declare_events_exchange
 from bihuan_shared.contracts.planning import Indicator, MilestoneSnapshot, TargetPublished
 from bihuan_shared.events import new_event
 from bihuan_shared.testing.services import bearer, eventually
-from bihuan_supervision.sample_orders import order, publish_events, step
+from bihuan_shared.testing.services import publish_envelopes
+from bihuan_supervision.sample_orders import order, step
 from bihuan_supervision.store.warnings import today
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -103,7 +104,7 @@ async def test_hotline_categories_linked_to_a_target_show_on_its_page(client, wo
                              category="key_work", lead_unit="U-A", leader="L-ZHANG",
                              indicator=Indicator(kind="qualitative"),
                              milestones=[MilestoneSnapshot(milestone_id="MS-R1", seq=1, due_date=date(2026, 6, 30))])
-    await publish_events(settings.amqp_url, [new_event(target, scope="demo", aggregate_id="T-RIVER", sequence=1)])
+    await publish_envelopes(settings.amqp_url, [new_event(target, scope="demo", aggregate_id="T-RIVER", sequence=1)])
     r = await client.put("/api/v1/metrics/topics/河道违建/targets", json={"target_ids": ["T-RIVER"]},
                          headers=headers(settings, "target_office"))
     assert r.status_code == 200

@@ -10,7 +10,7 @@ from bihuan_shared.bus.topology import declare_events_exchange
 from bihuan_shared.contracts.planning import Indicator, MilestoneSnapshot, TargetPublished
 from bihuan_shared.events import new_event
 from bihuan_shared.testing.services import bearer, eventually
-from bihuan_supervision.sample_orders import publish_events
+from bihuan_shared.testing.services import publish_envelopes
 from bihuan_supervision.store.warnings import today
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -33,7 +33,7 @@ async def _target(client, settings):
                              indicator=Indicator(kind="qualitative"),
                              milestones=[MilestoneSnapshot(milestone_id="MS-O1", seq=1,
                                                            due_date=TODAY + timedelta(days=90))])
-    await publish_events(settings.amqp_url, [new_event(target, scope="demo", aggregate_id="T-O", sequence=1)])
+    await publish_envelopes(settings.amqp_url, [new_event(target, scope="demo", aggregate_id="T-O", sequence=1)])
 
     async def known():
         assert (await client.get("/api/v1/targets/T-O", headers=office(settings))).status_code == 200

@@ -12,8 +12,9 @@ from bihuan_shared.contracts.execution import LagExplained, ProgressReported
 from bihuan_shared.contracts.planning import Indicator, MilestoneSnapshot, TargetPublished
 from bihuan_shared.events import new_event
 from bihuan_shared.testing.services import bearer, eventually
+from bihuan_shared.testing.services import publish_envelopes
 from bihuan_supervision.domain.feeds.common import CST
-from bihuan_supervision.sample_orders import order, publish_events
+from bihuan_supervision.sample_orders import order
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 TODAY = datetime.now(CST).date()
@@ -60,7 +61,7 @@ async def test_milestone_and_target_warnings_follow_the_events(client, worker, s
         channel = await connection.channel()
         queue = await channel.declare_queue("", exclusive=True)
         await queue.bind(await declare_events_exchange(channel), "supervision.warning.*")
-        await publish_events(settings.amqp_url, [new_event(quantitative_target(), scope="demo", aggregate_id="T-W",
+        await publish_envelopes(settings.amqp_url, [new_event(quantitative_target(), scope="demo", aggregate_id="T-W",
                                                            sequence=1)])
 
         async def raised():
@@ -68,8 +69,8 @@ async def test_milestone_and_target_warnings_follow_the_events(client, worker, s
         await eventually(raised)
 
         # progress on MS-W1 clears due_soon; its value (10) is far behind the 20 expected by MS-W2's date
-        await publish_events(settings.amqp_url, [progress(1, "MS-W1", 10)])
-        await publish_events(settings.amqp_url, [lag(1), lag(2)])
+        await publish_envelopes(settings.amqp_url, [progress(1, "MS-W1", 10)])
+        await publish_envelopes(settings.amqp_url, [lag(1), lag(2)])
 
         async def moved():
             assert await open_warnings(client, settings) == {("overdue", "MS-W2"), ("behind_trajectory", "T-W"),

@@ -6,6 +6,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
 
 from bihuan_shared.bus.topology import declare_events_exchange
+from bihuan_shared.events.envelope import Envelope
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,10 @@ class OutgoingEvent:
     event_type: str
     body: bytes
     correlation_id: str | None = None
+
+    @classmethod
+    def of(cls, envelope: "Envelope") -> "OutgoingEvent":
+        return cls(str(envelope.event_id), envelope.event_type, envelope.to_bytes(), envelope.correlation_id)
 
 
 def to_message(event: OutgoingEvent, headers: dict | None = None) -> aio_pika.Message:

@@ -8,6 +8,9 @@ import httpx
 from fastapi import FastAPI
 
 from bihuan_shared.auth.tokens import mint_token
+from bihuan_shared.bus.connection import connect
+from bihuan_shared.bus.publisher import OutgoingEvent, Publisher
+from bihuan_shared.events import Envelope
 from bihuan_shared.settings import ServiceSettings
 from bihuan_shared.worker import WorkerRuntime
 
@@ -35,6 +38,17 @@ async def running_worker(runtime: WorkerRuntime) -> AsyncIterator[WorkerRuntime]
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=30)
+
+
+async def publish_envelopes(amqp_url: str, envelopes: list[Envelope], name: str = "bihuan-tests") -> None:
+    """Publish real envelopes into a vhost with confirms, as another service's relay would (tests and demos)."""
+    connection = await connect(amqp_url, name)
+    try:
+        publisher = Publisher(connection)
+        await publisher.start()
+        await publisher.publish([OutgoingEvent.of(e) for e in envelopes])
+    finally:
+        await connection.close()
 
 
 def bearer(settings: ServiceSettings, role: str, unit: str | None = None, scope: str = "demo",
