@@ -18,21 +18,16 @@ import asyncpg
 
 from bihuan_shared.db import asyncpg_dsn, ensure_database
 from bihuan_shared.migrations import upgrade
+from bihuan_shared.services import SERVICES, settings_class
 from bihuan_shared.settings import ServiceSettings
 
 log = logging.getLogger("bihuan.migrate")
 T = TypeVar("T")
-SERVICES = ("planning", "execution", "supervision", "assessment")
 
 
 def service_settings(service: str) -> ServiceSettings:
-    """The service's own settings class (the ServiceSettings subclass in bihuan_<service>.settings), from env."""
-    module = import_module(f"bihuan_{service}.settings")
-    classes = [v for v in vars(module).values()
-               if isinstance(v, type) and issubclass(v, ServiceSettings) and v is not ServiceSettings]
-    if len(classes) != 1:
-        raise LookupError(f"bihuan_{service}.settings must define exactly one ServiceSettings subclass")
-    return classes[0]()
+    """The service's own settings, from env."""
+    return settings_class(service)()
 
 
 def service_migrations(service: str) -> Path:

@@ -49,10 +49,10 @@ async def provision_topology() -> None:
 
     from bihuan_shared.bus.connection import connect
     from bihuan_shared.bus.topology import declare_consumer_queues
+    from bihuan_shared.services import settings_class
 
     for svc in SERVICES:
-        settings_cls = getattr(import_module(f"{svc.package}.settings"), f"{svc.name.capitalize()}Settings")
-        settings = settings_cls(_env_file=None, **_overrides(svc))
+        settings = settings_class(svc.name)(_env_file=None, **_overrides(svc))
         connection = await connect(settings.amqp_url, "bihuan-provision")
         try:
             channel = await connection.channel()

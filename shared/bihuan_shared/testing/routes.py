@@ -12,9 +12,9 @@ from fastapi.routing import APIRoute
 
 from bihuan_shared.auth.deps import current_principal
 from bihuan_shared.auth.principal import Role
+from bihuan_shared.services import SERVICES, settings_class  # noqa: F401  (re-exported for the tests)
 from bihuan_shared.settings import ServiceSettings
 
-SERVICES = ("planning", "execution", "supervision", "assessment")
 API_PREFIX = "/api/v1"
 
 
@@ -36,13 +36,6 @@ class RouteInfo:
     def concrete_path(self, values: dict[str, str] | None = None, default: str = "x-unknown-1") -> str:
         values = values or {}
         return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: values.get(m.group(1), default), self.path)
-
-
-def settings_class(service: str) -> type[ServiceSettings]:
-    module = import_module(f"bihuan_{service}.settings")
-    classes = [v for v in vars(module).values()
-               if isinstance(v, type) and issubclass(v, ServiceSettings) and v is not ServiceSettings]
-    return classes[0]
 
 
 def migrations(service: str) -> Path:
