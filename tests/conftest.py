@@ -3,7 +3,6 @@ on ports away from a developer's `make up`."""
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -15,6 +14,7 @@ import pytest_asyncio
 
 from bihuan_shared.settings import ServiceSettings
 from bihuan_shared.testing.services import bearer
+from bihuan_shared.testing.processes import free_port
 
 NAMES = ("planning", "execution", "supervision", "assessment")
 ARTIFACTS = Path(os.environ.get("BIHUAN_ARTIFACTS", "artifacts"))
@@ -61,7 +61,7 @@ async def system(make_database, amqp_url, infra, run_id):
     tag = uuid.uuid4().hex[:6]  # each module's system starts from empty databases
     for name in NAMES:
         prefix = f"BIHUAN_{name.upper()}_"
-        port = _free_port()  # several test runs (and a developer's `make up`) can share the machine
+        port = free_port()  # several test runs (and a developer's `make up`) can share the machine
         env[prefix + "DATABASE_URL"] = await make_database(f"e2e_{tag}_{name}")
         env[prefix + "HTTP_PORT"] = str(port)
         env[prefix + "RETRY_DELAY_MS"] = "300"
@@ -87,11 +87,6 @@ async def system(make_database, amqp_url, infra, run_id):
         survivors = [pid for pid in children if _alive(pid)]
         assert len(children) >= 8 and not survivors, f"launcher left processes behind: {survivors} of {children}"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _children_of(parent: int) -> list[int]:

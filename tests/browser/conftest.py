@@ -4,7 +4,6 @@ Never a downloaded browser: `playwright install` is not used anywhere."""
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 import pytest_asyncio
 
 from bihuan_shared.testing.infra import create_vhost, delete_vhost
+from bihuan_shared.testing.processes import free_port
 
 CHROMIUM = os.environ.get("BIHUAN_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -35,11 +35,6 @@ class Console:
         return set(httpx.get(self.services[service] + "/openapi.json", timeout=10).json()["paths"])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def console(make_database, infra, run_id, tmp_path_factory):
@@ -49,11 +44,11 @@ async def console(make_database, infra, run_id, tmp_path_factory):
     create_vhost(infra, vhost)
     env = dict(os.environ, BIHUAN_AMQP_URL=infra.vhost_url(vhost), BIHUAN_REDIS_URL=infra.redis_url,
                BIHUAN_REDIS_PREFIX=f"bihuan_browser_{run_id}", BIHUAN_DEMO_SIZE="small",
-               BIHUAN_VAR_DIR=str(tmp_path_factory.mktemp("var")), BIHUAN_CONSOLE_HTTP_PORT=str(_free_port()))
+               BIHUAN_VAR_DIR=str(tmp_path_factory.mktemp("var")), BIHUAN_CONSOLE_HTTP_PORT=str(free_port()))
     services = {}
     for name in NAMES:
         prefix = f"BIHUAN_{name.upper()}_"
-        port = _free_port()
+        port = free_port()
         env[prefix + "DATABASE_URL"] = await make_database(f"browser_{name}")
         env[prefix + "HTTP_PORT"] = str(port)
         env[prefix + "RETRY_DELAY_MS"] = "300"
