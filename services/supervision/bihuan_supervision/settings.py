@@ -30,4 +30,11 @@ class SupervisionSettings(ServiceSettings):
     clock_shift_days: int = 0
     # The clock closes last month (and its quarter / year) this many days after it ended; 0 leaves it to the office.
     metrics_close_after_days: int = 5
+    # Outgoing webhook: a durable queue in the database, signed with HMAC-SHA256, retried with exponential backoff
+    # (webhook_backoff_seconds, doubling, capped at an hour) until webhook_max_attempts, then kept as failed.
     webhook_timeout_seconds: float = 3.0
+    webhook_secret: str = ""             # signs for scopes whose warning rules set no secret of their own
+    webhook_max_attempts: int = 8
+    webhook_backoff_seconds: float = 5.0
+    webhook_poll_seconds: float = 1.0    # how often the worker looks for due retries (commits wake it at once)
+    webhook_batch: int = 50
