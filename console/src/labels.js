@@ -12,6 +12,10 @@ export const TARGET_STATUS = {
 export const MILESTONE_STATUS = {
   pending: '未到期', due_soon: '即将到期', overdue: '已逾期', done_early: '提前完成', done_on_time: '按时完成', done_late: '逾期完成',
 }
+export const WARNING_KINDS = {
+  due_soon: '即将到期', overdue: '逾期', behind_trajectory: '进度落后', repeated_lags: '多次滞后', hotline_spike: '热线激增',
+  hotline_topic_spike: '热线话题激增',
+}
 export const UNIT_KINDS = {
   line_department: '委办局', territorial: '街镇', provincial_or_enterprise: '驻区单位/企业', leader_office: '领导办公室',
 }

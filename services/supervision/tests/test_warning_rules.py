@@ -1,7 +1,8 @@
 """The warning rules as pure functions (no I/O)."""
 from datetime import date, datetime
 
-from bihuan_supervision.domain.warnings import MilestoneState, Rules, TargetState, is_spike, wanted_for_target
+from bihuan_supervision.domain.warnings import (MilestoneState, Rules, TargetState, day_window, is_spike,
+                                                wanted_for_target)
 
 TODAY = date(2026, 5, 10)
 
@@ -50,3 +51,8 @@ def test_repeated_lags_and_hotline_spike():
     assert not is_spike(19, [0] * 7, Rules())
     assert not is_spike(30, [20] * 7, Rules())
     assert is_spike(40, [20] * 7, Rules())
+
+
+def test_a_day_window_is_the_day_and_the_seven_before_it_with_quiet_days_as_zero():
+    per_day = {TODAY: 5, date(2026, 5, 7): 7, date(2026, 5, 3): 2, date(2026, 5, 2): 100, date(2026, 5, 11): 9}
+    assert day_window(per_day, TODAY) == (5, [0, 0, 7, 0, 0, 0, 2])

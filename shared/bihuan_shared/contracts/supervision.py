@@ -26,7 +26,8 @@ class UnitMetricsPublished(BaseModel):
     counts: dict[str, int] = {}
 
 
-WarningKind = Literal["due_soon", "overdue", "behind_trajectory", "repeated_lags", "hotline_spike"]
+WarningKind = Literal["due_soon", "overdue", "behind_trajectory", "repeated_lags", "hotline_spike",
+                      "hotline_topic_spike"]
 WarningLevel = Literal["yellow", "red"]
 
 
@@ -37,7 +38,7 @@ class WarningRaised(BaseModel):
     warning_id: int
     kind: WarningKind
     level: WarningLevel
-    subject: str  # milestone id, target id, or unit (hotline spike)
+    subject: str  # milestone id, target id, unit (hotline spike) or "<target id>:<category>" (topic spike)
     target_id: str | None = None
     milestone_id: str | None = None
     unit: str | None = None

@@ -1,13 +1,14 @@
 """Warning rules (预警), pure: given what supervision knows of a target today, which warnings should be open.
 
-  due_soon           yellow  a milestone is due within N days and nothing was reported on it
-  overdue            red     a milestone's due date passed without completion
-  behind_trajectory  yellow  a quantitative target's latest value is behind the value expected by now (± tolerance)
-  repeated_lags      yellow  a target's units explained lags N times or more
-  hotline_spike      yellow  a unit's work orders today reach factor × its mean of the previous 7 days (and a minimum)
+  due_soon            yellow  a milestone is due within N days and nothing was reported on it
+  overdue             red     a milestone's due date passed without completion
+  behind_trajectory   yellow  a quantitative target's latest value is behind the value expected by now (± tolerance)
+  repeated_lags       yellow  a target's units explained lags N times or more
+  hotline_spike       yellow  a unit's work orders today reach factor × its mean of the previous 7 days (and a minimum)
+  hotline_topic_spike yellow  a hotline category linked to a target, by the same measure (shown on that target)
 """
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,11 @@ def _behind_trajectory(t: TargetState, today: date, tolerance: float) -> str | N
     if (t.direction == "down" and actual > expected + slack) or (t.direction != "down" and actual < expected - slack):
         return f"「{t.title}」进度落后于计划：当前 {actual:g}，按期应达 {expected:g}"
     return None
+
+
+def day_window(per_day: dict[date, int], day: date) -> tuple[int, list[int]]:
+    """The count of `day` and of each of the 7 days before it (a day without orders counts zero)."""
+    return per_day.get(day, 0), [per_day.get(day - timedelta(days=k), 0) for k in range(1, 8)]
 
 
 def is_spike(today_count: int, previous_days: list[int], rules: Rules) -> bool:

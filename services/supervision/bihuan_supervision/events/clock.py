@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bihuan_supervision.events.notify import stage
 from bihuan_supervision.store.feed_tables import UnitDayCounts, UnitMonthCounts
+from bihuan_supervision.store.metric_tables import TopicTargetLink
 from bihuan_supervision.store.metrics import close_period, publish_dirty
 from bihuan_supervision.store.models import MilestoneView, TargetView
-from bihuan_supervision.store.warnings import reassess_spikes, reassess_target, today
+from bihuan_supervision.store.warnings import reassess_spikes, reassess_target, reassess_topic_spikes, today
 
 log = logging.getLogger(__name__)
 CLOCK = Principal(user="system:clock", roles=frozenset({Role.SUPERVISOR}))  # who the audit log names for the clock
@@ -127,4 +128,8 @@ async def warn_on_spikes(session: AsyncSession, resources: dict) -> list:
     after: list = []
     for scope in scopes:
         await stage(session, scope, await reassess_spikes(session, scope, day), resources=resources, after=after)
+    # every scope with linked categories, data today or not: yesterday's topic spike is cleared on a quiet day too
+    for scope in (await session.scalars(select(TopicTargetLink.scope).distinct())).all():
+        await stage(session, scope, await reassess_topic_spikes(session, scope, day), resources=resources,
+                    after=after)
     return after

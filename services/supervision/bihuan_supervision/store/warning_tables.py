@@ -28,10 +28,11 @@ class Warning(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     scope: Mapped[str] = mapped_column(String(64), index=True)
-    # due_soon | overdue | behind_trajectory | repeated_lags | hotline_spike
+    # due_soon | overdue | behind_trajectory | repeated_lags | hotline_spike | hotline_topic_spike
     kind: Mapped[str] = mapped_column(String(32))
     level: Mapped[str] = mapped_column(String(8))    # yellow | red
-    subject: Mapped[str] = mapped_column(String(100))  # milestone id, target id or unit (for a spike)
+    # milestone id, target id, unit (hotline spike) or "<target id>:<category>" (topic spike: 32 + 1 + 200)
+    subject: Mapped[str] = mapped_column(String(240))
     target_id: Mapped[str | None] = mapped_column(String(32), index=True)
     milestone_id: Mapped[str | None] = mapped_column(String(32))
     unit: Mapped[str | None] = mapped_column(String(64), index=True)

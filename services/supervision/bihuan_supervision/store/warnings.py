@@ -1,18 +1,22 @@
 """Keeping the open warnings equal to what the rules want: raise the missing ones, clear the ones no longer wanted.
 Returns the events to publish; the caller emits them in its transaction."""
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bihuan_shared.contracts.supervision import WarningCleared, WarningRaised
-from bihuan_supervision.domain.warnings import MilestoneState, Rules, TargetState, Wanted, is_spike, wanted_for_target
-from bihuan_supervision.store.feed_tables import UnitDayCounts
+from bihuan_supervision.domain.feeds.common import CST
+from bihuan_supervision.domain.warnings import (MilestoneState, Rules, TargetState, Wanted, day_window, is_spike,
+                                                wanted_for_target)
+from bihuan_supervision.store.feed_tables import HotlineOrder, UnitDayCounts
+from bihuan_supervision.store.metric_tables import TopicTargetLink
 from bihuan_supervision.store.models import MilestoneView, TargetView
 from bihuan_supervision.store.warning_tables import LagSeen, Warning, WarningRules
 from bihuan_shared.clock import today as city_today
 
 TARGET_KINDS = ("due_soon", "overdue", "behind_trajectory", "repeated_lags")
+TOPIC_SPIKE = "hotline_topic_spike"
 
 
 def today() -> date:
@@ -65,14 +69,63 @@ async def reassess_spikes(session: AsyncSession, scope: str, day: date | None = 
     open_rows = {w.subject: w for w in (await session.scalars(select(Warning).where(
         Warning.scope == scope, Warning.kind == "hotline_spike", Warning.status == "open").with_for_update())).all()}
     for unit in set(per_unit) | set(open_rows):
-        days = per_unit.get(unit, {})
-        count = days.get(day, 0)
+        count, previous = day_window(per_unit.get(unit, {}), day)
         wanted = []
-        if is_spike(count, [days.get(day - timedelta(days=k), 0) for k in range(1, 8)], rules):
+        if is_spike(count, previous, rules):
             wanted = [Wanted("hotline_spike", "yellow", unit, f"{unit} 今日热线工单 {count} 件，明显高于近 7 日均值")]
         existing = [open_rows[unit]] if unit in open_rows else []
         events += await _sync(session, scope, existing, wanted, "工单量已回落", dict(unit=unit))
     return events
+
+
+async def reassess_topic_spikes(session: AsyncSession, scope: str, day: date | None = None) -> list:
+    """A hotline category linked to a target spikes: the warning goes to the target (its page, its lead unit, its
+    leader), one per (target, category), so a category linked to two targets warns both."""
+    day = day or today()
+    rules, _ = await rules_for(session, scope)
+    links = {(r.target_id, r.topic): r for r in (await session.execute(
+        select(TopicTargetLink.topic, TargetView.id.label("target_id"), TargetView.title, TargetView.lead_unit,
+               TargetView.leader, TargetView.cancelled).join(TargetView, TargetView.id == TopicTargetLink.target_id)
+        .where(TopicTargetLink.scope == scope, TopicTargetLink.source == "hotline"))).all()}
+    per_topic = await _orders_per_topic_day(session, scope, {topic for _, topic in links}, day)
+    open_rows = {w.subject: w for w in (await session.scalars(select(Warning).where(
+        Warning.scope == scope, Warning.kind == TOPIC_SPIKE, Warning.status == "open").with_for_update())).all()}
+    events = []
+    for key in set(links) | {_topic_key(w) for w in open_rows.values()}:
+        link, subject = links.get(key), f"{key[0]}:{key[1]}"
+        count, previous = day_window(per_topic.get(key[1], {}), day)
+        wanted = []
+        if link is not None and not link.cancelled and is_spike(count, previous, rules):
+            wanted = [Wanted(TOPIC_SPIKE, "yellow", subject, f"「{link.title}」关联的热线话题「{link.topic}」今日工单 "
+                             f"{count} 件，明显高于近 7 日日均 {sum(previous) / 7:.1f} 件")]
+        reason = "话题已不再关联该目标" if link is None else "目标已取消" if link.cancelled else "话题工单量已回落"
+        existing = [open_rows[subject]] if subject in open_rows else []
+        about = {} if link is None else dict(target_id=link.target_id, unit=link.lead_unit, leader=link.leader)
+        events += await _sync(session, scope, existing, wanted, reason, about)
+    return events
+
+
+def _topic_key(w: Warning) -> tuple[str, str]:
+    target_id, _, topic = w.subject.partition(":")  # subject is "<target id>:<category>"; ids have no colon
+    return target_id, topic
+
+
+async def _orders_per_topic_day(session: AsyncSession, scope: str, topics: set[str], day: date
+                                ) -> dict[str, dict[date, int]]:
+    """Work orders per category and local day over the 8 days ending with `day`, counted from the orders themselves
+    through the (scope, category, received_at) index."""
+    if not topics:
+        return {}
+    local_day = cast(func.timezone("Asia/Shanghai", HotlineOrder.received_at), Date)
+    rows = await session.execute(select(HotlineOrder.category, local_day, func.count()).where(
+        HotlineOrder.scope == scope, HotlineOrder.category.in_(topics),
+        HotlineOrder.received_at >= datetime.combine(day - timedelta(days=7), time(), CST),
+        HotlineOrder.received_at < datetime.combine(day + timedelta(days=1), time(), CST))
+        .group_by(HotlineOrder.category, local_day))
+    out: dict[str, dict[date, int]] = {}
+    for topic, d, n in rows:
+        out.setdefault(topic, {})[d] = n
+    return out
 
 
 async def _sync(session: AsyncSession, scope: str, open_rows: list[Warning], wanted: list[Wanted], reason: str,
