@@ -12,7 +12,7 @@ def ms(mid, due, expected=None, completed=False, overdue=False, value=None, repo
 
 
 def target(*milestones, quantitative=False, direction="up", lags=0, cancelled=False):
-    return TargetState("T", "河道治理", "U-A", "L-1", quantitative, direction, cancelled, list(milestones), lags)
+    return TargetState("T", "河道治理", "U-A", "L-1", quantitative, direction, cancelled, list(milestones), lags, 2026)
 
 
 def kinds(t, rules=Rules()):

@@ -2,7 +2,8 @@
 
   due_soon            yellow  a milestone is due within N days and nothing was reported on it
   overdue             red     a milestone's due date passed without completion
-  behind_trajectory   yellow  a quantitative target's latest value is behind the value expected by now (± tolerance)
+  behind_trajectory   yellow  a quantitative target's latest value is behind the value expected by now (± tolerance),
+                              interpolated by date between milestones
   repeated_lags       yellow  a target's units explained lags N times or more
   hotline_spike       yellow  a unit's work orders today reach factor × its mean of the previous 7 days (and a minimum)
   hotline_topic_spike yellow  a hotline category linked to a target, by the same measure (shown on that target)
@@ -42,6 +43,7 @@ class TargetState:
     cancelled: bool
     milestones: list[MilestoneState]
     lags: int
+    year: int  # the target book's year: an upward target starts from 0 on 1 January
 
 
 @dataclass(frozen=True)
@@ -78,16 +80,33 @@ def wanted_for_target(t: TargetState, today: date, rules: Rules) -> list[Wanted]
 def _behind_trajectory(t: TargetState, today: date, tolerance: float) -> str | None:
     if not t.quantitative:
         return None
-    due = [m for m in t.milestones if m.due_date <= today and m.expected_value is not None]
     reported = [m for m in t.milestones if m.latest_value is not None and m.last_reported_at is not None]
-    if not due or not reported:
+    # the read model has no baseline: an upward target starts from 0; a downward one's start is unknown
+    start = None if t.direction == "down" else (date(t.year, 1, 1), 0.0)
+    expected = expected_by([(m.due_date, m.expected_value) for m in t.milestones if m.expected_value is not None],
+                           today, start)
+    if expected is None or not reported:
         return None
-    expected = max(due, key=lambda m: m.due_date).expected_value
     actual = max(reported, key=lambda m: m.last_reported_at).latest_value
     slack = abs(expected) * tolerance
     if (t.direction == "down" and actual > expected + slack) or (t.direction != "down" and actual < expected - slack):
-        return f"「{t.title}」进度落后于计划：当前 {actual:g}，按期应达 {expected:g}"
+        return f"「{t.title}」进度落后于计划：当前 {actual:g}，按期应达 {round(expected, 2):g}"
     return None
+
+
+def expected_by(milestones: list[tuple[date, float]], day: date, start: tuple[date, float] | None) -> float | None:
+    """The value a target should have reached on `day`: linear by date from one quantified milestone (date, value)
+    to the next, from `start` to the first one, the last one's value after it. None before the first point (no
+    start given: before the first milestone), since nothing can be expected yet."""
+    points = sorted(milestones)
+    if start is not None and (not points or start[0] < points[0][0]):
+        points.insert(0, start)
+    if not points or day < points[0][0]:
+        return None
+    for (d0, v0), (d1, v1) in zip(points, points[1:]):
+        if day < d1:  # d0 <= day < d1, so d1 > d0
+            return v0 + (v1 - v0) * (day - d0).days / (d1 - d0).days
+    return points[-1][1]
 
 
 def day_window(per_day: dict[date, int], day: date) -> tuple[int, list[int]]:

@@ -41,7 +41,7 @@ async def reassess_target(session: AsyncSession, target_id: str, day: date | Non
                         view.direction or "up", view.cancelled,
                         [MilestoneState(m.id, m.due_date, m.expected_value, m.completed_on is not None,
                                         m.status == "overdue", m.latest_value, m.last_reported_at)
-                         for m in await _milestones(session, target_id)], lags or 0)
+                         for m in await _milestones(session, target_id)], lags or 0, view.year)
     wanted = wanted_for_target(state, day or today(), rules)
     open_rows = (await session.scalars(select(Warning).where(
         Warning.scope == view.scope, Warning.target_id == target_id, Warning.status == "open",
