@@ -1,10 +1,12 @@
 """Supervision's worker: the read model of targets and milestones from planning's and execution's events, the
-12345 hotline queue, and the clock (due-soon warnings, overdue orders, late metric data)."""
+12345 hotline queue, the clock (due-soon warnings, overdue orders, late metric data) and the outgoing webhook's
+deliveries."""
 from bihuan_supervision.events.clock import (clock_task, close_ended_periods, escalate_orders,
                                             refresh_live_dashboards, republish_late_metrics, warn_on_spikes,
                                             warn_on_time)
 from bihuan_supervision.events.hotline_feed import hotline_feed_task
 from bihuan_supervision.events.read_model import HANDLERS
+from bihuan_supervision.events.webhooks import webhook_task
 from bihuan_supervision.settings import SupervisionSettings
 from bihuan_shared.logging import configure_logging
 from bihuan_shared.worker import ConsumerSpec, WorkerRuntime, run_forever
@@ -14,7 +16,7 @@ def runtime(settings: SupervisionSettings) -> WorkerRuntime:
     return WorkerRuntime(settings, consumers=[ConsumerSpec("read_model", HANDLERS)],
                          background=[hotline_feed_task(), clock_task([
                              close_ended_periods, republish_late_metrics, warn_on_time, warn_on_spikes,
-                             escalate_orders, refresh_live_dashboards])])
+                             escalate_orders, refresh_live_dashboards]), webhook_task()])
 
 
 if __name__ == "__main__":

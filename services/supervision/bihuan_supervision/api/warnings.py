@@ -1,8 +1,9 @@
-"""The warning inbox (a unit sees its own, a leader hers, the supervision office all) and the rules per scope."""
+"""The warning inbox (a unit sees its own, a leader hers, the supervision office all) and the rules per scope,
+with the outgoing webhook's receiver and its signing secret (write-only)."""
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 from datetime import datetime
 from sqlalchemy import select
 
@@ -56,7 +57,7 @@ async def inbox(principal: InboxReader, session: SessionDep, status: Literal["op
     return [WarningOut.model_validate(w) for w in (await session.scalars(query)).all()]
 
 
-class RulesIn(BaseModel):
+class Rules(BaseModel):
     yellow_days: int = Field(7, ge=0, le=60)
     trajectory_tolerance: float = Field(0.1, ge=0, le=1)
     lag_repeats: int = Field(2, ge=0, le=100)
@@ -65,22 +66,43 @@ class RulesIn(BaseModel):
     webhook_url: HttpUrl | None = None
 
 
+class RulesIn(Rules):
+    # Signs the webhook's deliveries (see FEEDS.md). Omitted or null: unchanged; "": cleared (the service's secret
+    # signs instead). Never returned.
+    webhook_secret: SecretStr | None = None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_length(cls, value: SecretStr | None) -> SecretStr | None:
+        n = len(value.get_secret_value()) if value is not None else 0
+        if n and not 16 <= n <= 200:
+            raise ValueError("webhook_secret 须为 16 至 200 个字符（空字符串表示清除）")
+        return value
+
+
+class RulesOut(Rules):
+    webhook_secret_set: bool = False
+
+
+def _out(row: WarningRules) -> RulesOut:
+    return RulesOut(yellow_days=row.yellow_days, trajectory_tolerance=row.trajectory_tolerance,
+                    lag_repeats=row.lag_repeats, spike_factor=row.spike_factor,
+                    spike_min_orders=row.spike_min_orders, webhook_url=row.webhook_url,
+                    webhook_secret_set=bool(row.webhook_secret))
+
+
 @router.get("/rules")
-async def get_rules(principal: RulesReader, session: SessionDep) -> RulesIn:
-    """The warning rules of the caller's scope (defaults until set)."""
+async def get_rules(principal: RulesReader, session: SessionDep) -> RulesOut:
+    """The warning rules of the caller's scope (defaults until set); the webhook secret only as set or not."""
     row = await session.get(WarningRules, principal.scope or "")
-    if row is None:
-        return RulesIn()
-    return RulesIn(yellow_days=row.yellow_days, trajectory_tolerance=row.trajectory_tolerance,
-                   lag_repeats=row.lag_repeats, spike_factor=row.spike_factor,
-                   spike_min_orders=row.spike_min_orders, webhook_url=row.webhook_url)
+    return RulesOut() if row is None else _out(row)
 
 
 @router.put("/rules")
-async def put_rules(body: RulesIn, principal: Supervisor, session: SessionDep) -> RulesIn:
+async def put_rules(body: RulesIn, principal: Supervisor, session: SessionDep) -> RulesOut:
     """Set the warning rules of the caller's scope; they apply from the next reassessment (event or clock)."""
     scope = principal.scope or ""
-    values = body.model_dump(mode="json")
+    values = body.model_dump(mode="json", exclude={"webhook_secret"})
     async with session.begin():
         row = await session.get(WarningRules, scope)
         before = None
@@ -88,10 +110,14 @@ async def put_rules(body: RulesIn, principal: Supervisor, session: SessionDep) -
             row = WarningRules(scope=scope)
             session.add(row)
         else:
-            before = {k: getattr(row, k) for k in values}
+            before = {k: getattr(row, k) for k in values} | {"webhook_secret_set": bool(row.webhook_secret)}
         for k, v in values.items():
             setattr(row, k, v)
+        if body.webhook_secret is not None:
+            row.webhook_secret = body.webhook_secret.get_secret_value() or None
         row.updated_by = principal.user
+        # the audit says that the secret changed, never what it is
         await record_audit(session, principal, "warnings.rules.set", "warning_rules", scope, before=before,
-                           after=values)
-    return body
+                           after=values | {"webhook_secret_set": bool(row.webhook_secret),
+                                           "webhook_secret_changed": body.webhook_secret is not None})
+    return _out(row)

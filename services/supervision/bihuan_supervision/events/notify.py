@@ -1,17 +1,14 @@
-"""What follows a committed change of warnings or orders: the events (in the same transaction), and after commit
-the optional outgoing webhook and the live dashboards of the leaders involved."""
-import logging
+"""What follows a change of warnings or orders: the events and the optional outgoing webhook's deliveries (in the
+same transaction), and after commit a kick to the webhook deliverer and the live dashboards of the leaders involved."""
 from typing import Any
 
-import httpx
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bihuan_shared.bus.consumer import HandlerContext
 from bihuan_shared.events import new_event
 from bihuan_shared.messaging.outbox import record_events
-
-log = logging.getLogger(__name__)
+from bihuan_supervision.events.webhooks import enqueue, kick
 
 # the sequence of an event within its aggregate (a warning, an order): raised 1, cleared 2
 _WARNING_SEQ = {"WarningRaised": 1, "WarningCleared": 2}
@@ -34,7 +31,8 @@ def _aggregate(p: Any) -> tuple[str, int]:
 
 async def stage(session: AsyncSession, scope: str, payloads: list[BaseModel], *, resources: dict,
                 ctx: HandlerContext | None = None, after: list | None = None) -> None:
-    """Record warning events in this transaction; queue the webhook and dashboard refresh for after commit."""
+    """Record warning events and their webhook deliveries in this transaction; kick the deliverer and refresh the
+    dashboards after commit."""
     if payloads:
         await stage_envelopes(session, scope, envelopes(scope, payloads, ctx),
                               {getattr(p, "leader", None) for p in payloads}, resources=resources, ctx=ctx, after=after)
@@ -48,24 +46,14 @@ async def stage_envelopes(session: AsyncSession, scope: str, batch: list, leader
     _, webhook = await rules_for(session, scope)
     actions = []
     if webhook:
-        actions.append(lambda: post_webhook(webhook, batch, resources))
+        await enqueue(session, scope, webhook, batch)
+        actions.append(kick(resources))
     actions.append(lambda: refresh_dashboards(resources, scope, leaders))
     for action in actions:
         if ctx is not None:
             ctx.after_commit(action)
         elif after is not None:
             after.append(action)
-
-
-async def post_webhook(url: str, batch: list, resources: dict) -> None:
-    timeout = getattr(resources.get("settings"), "webhook_timeout_seconds", 3.0)
-    async with httpx.AsyncClient(timeout=timeout) as client:
-        for e in batch:
-            try:
-                await client.post(url, content=e.to_bytes(), headers={"Content-Type": "application/json",
-                                                                      "X-Bihuan-Event": e.event_type})
-            except httpx.HTTPError as exc:  # a webhook is a courtesy; the inbox and the bus have the fact
-                log.warning("webhook failed", extra={"url": url, "error": repr(exc)})
 
 
 async def refresh_dashboards(resources: dict, scope: str, leaders: set[str | None]) -> None:

@@ -18,6 +18,8 @@ class WarningRules(Base):
     spike_factor: Mapped[float] = mapped_column(Float, default=2.0)        # today vs mean of the previous 7 days
     spike_min_orders: Mapped[int] = mapped_column(Integer, default=20)
     webhook_url: Mapped[str | None] = mapped_column(String(500))
+    # signs the webhook's deliveries of this scope (write-only in the API); empty: the service's webhook_secret
+    webhook_secret: Mapped[str | None] = mapped_column(String(200))
     updated_by: Mapped[str] = mapped_column(String(128), default="system")
 
 
