@@ -156,8 +156,14 @@ async def test_text_postgresql_cannot_store_is_one_bad_record(client, settings):
     assert r.status_code == 200, r.text
     assert r.json()["stored"] == 1
     assert {(e["index"], e["field"]) for e in r.json()["errors"]} == {(0, "content"), (1, "street")}
-    lone = b'[{"order_id": "S-1", "content": "\\ud800"}]'  # a lone surrogate: refused with the JSON, clearly
+    # a lone surrogate escape: valid JSON text, but not storable; answered as that record's field, the rest is kept
+    lone = (b'[{"order_id": "S-1", "version": 1, "received_at": "2026-03-02T09:00:00+08:00", "category": "c",'
+            b' "content": "\\ud800"}, ' + orjson.dumps(order("S-2")) + b']')
     r = await client.post("/api/v1/feeds/hotline/records", content=lone,
+                          headers={**feed(settings), "Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert r.json()["stored"] == 1 and [(e["index"], e["field"]) for e in r.json()["errors"]] == [(0, "content")]
+    r = await client.post("/api/v1/feeds/hotline/records", content=b'[{"order_id": "S-3"',
                           headers={**feed(settings), "Content-Type": "application/json"})
     assert r.status_code == 422 and r.json()["error"] == "feed_body_invalid"
 

@@ -2,7 +2,6 @@
 import (CSV, JSON lines, Excel) for backfill. Bad records are answered by index, field and reason; good ones stay."""
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Depends, Request, UploadFile
 
 from bihuan_shared.auth import Principal, Role, require_roles
@@ -10,7 +9,8 @@ from bihuan_shared.web.errors import Forbidden, Invalid, NotFound, TooLarge
 from bihuan_shared.web.ratelimit import rate_limit
 from bihuan_supervision.api.feed_files import read_records
 from bihuan_supervision.domain.feeds import SOURCES, FeedSource
-from bihuan_supervision.intake import receive
+from bihuan_supervision.domain.feeds.batch import BodyError, split_records, validate_raw
+from bihuan_supervision.intake import receive, store
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 
@@ -37,7 +37,7 @@ def _scope(principal: Principal) -> str:
 @router.post("/{source}/records")
 async def post_records(source: str, request: Request, principal: Feeder, _: FeedRate) -> dict:
     """A batch of records (JSON array, or {"records": [...]}); answers counts and every rejected record."""
-    feed, settings = _source(source), request.app.state.settings
+    feed, settings, scope = _source(source), request.app.state.settings, _scope(principal)
     declared = int(request.headers.get("content-length") or 0)
     if declared > settings.feed_max_body_bytes:
         raise TooLarge(f"请求体超过 {settings.feed_max_body_bytes} 字节上限，请分批发送", code="feed_body_too_large")
@@ -45,16 +45,17 @@ async def post_records(source: str, request: Request, principal: Feeder, _: Feed
     if len(body) > settings.feed_max_body_bytes:
         raise TooLarge(f"请求体超过 {settings.feed_max_body_bytes} 字节上限，请分批发送", code="feed_body_too_large")
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise Invalid(f"请求体不是合法 JSON: {exc}", code="feed_body_invalid") from None
-    records = data.get("records") if isinstance(data, dict) else data
-    if not isinstance(records, list):
+        records = split_records(body)
+    except BodyError as exc:
+        if exc.syntax:
+            raise Invalid(f"请求体不是合法 JSON: {exc}", code="feed_body_invalid") from None
         raise Invalid("请求体应为记录数组，或 {\"records\": [...]}", code="feed_body_invalid",
-                      details=[{"field": "records", "message": "应为数组"}])
-    if len(records) > settings.feed_max_records:
-        raise TooLarge(f"单批最多 {settings.feed_max_records} 条记录，本批 {len(records)} 条", code="feed_batch_too_large")
-    outcome = await receive(request.app.state.sessionmaker, feed, _scope(principal), principal, records, "http")
+                      details=[{"field": "records", "message": f"应为数组（{exc}）"}]) from None
+    if len(records.records) > settings.feed_max_records:
+        raise TooLarge(f"单批最多 {settings.feed_max_records} 条记录，本批 {len(records.records)} 条",
+                       code="feed_batch_too_large")
+    checked = validate_raw(feed, records)
+    outcome = await store(request.app.state.sessionmaker, feed, scope, principal, checked, len(records.records), "http")
     return outcome.as_answer()
 
 

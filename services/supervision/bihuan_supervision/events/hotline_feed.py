@@ -5,13 +5,12 @@ dead-letter queue with the reason; the batch is acknowledged after commit."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import orjson
 from aio_pika.abc import AbstractIncomingMessage
 
 from bihuan_shared.auth import Principal, Role
 from bihuan_shared.bus.batch_consumer import BatchConsumer
 from bihuan_supervision.domain.feeds import HOTLINE
-from bihuan_supervision.domain.feeds.batch import ValidatedBatch, validate
+from bihuan_supervision.domain.feeds.batch import BodyError, RawRecords, ValidatedBatch, split_records, validate_raw
 from bihuan_supervision.intake import store
 
 CHUNK = 10_000
@@ -24,23 +23,24 @@ class Prepared:
 
 
 def prepare(batch: list[AbstractIncomingMessage]) -> Prepared:
-    out, records, owner, starts = Prepared(), [], [], {}
+    out, raw, owner, starts = Prepared(), RawRecords([], True), [], {}
     for position, message in enumerate(batch):
         try:
-            body = orjson.loads(message.body)
-        except orjson.JSONDecodeError as exc:
-            out.rejected[position] = f"消息不是合法 JSON: {exc}"
+            items = split_records(message.body, single=True)
+        except BodyError as exc:
+            out.rejected[position] = (f"消息不是合法 JSON: {exc}" if exc.syntax
+                                      else f"消息应为一张工单或工单数组: {exc}")
             continue
-        items = body if isinstance(body, list) else [body]
-        starts[position] = len(records)
-        records.extend(items)
-        owner.extend([position] * len(items))
+        starts[position] = len(raw.records)
+        raw.records.extend(items.records)
+        raw.clean = raw.clean and items.clean
+        owner.extend([position] * len(items.records))
     problems = defaultdict(list)
-    for first in range(0, len(records), CHUNK):
-        checked = validate(HOTLINE, records[first:first + CHUNK], first)
+    for first in range(0, len(raw.records), CHUNK):
+        checked = validate_raw(HOTLINE, RawRecords(raw.records[first:first + CHUNK], raw.clean), first)
         for e in checked.errors:
             problems[owner[e.index]].append(f"工单[{e.index - starts[owner[e.index]]}] {e.field}: {e.message}")
-        out.chunks.append((checked, min(CHUNK, len(records) - first)))
+        out.chunks.append((checked, min(CHUNK, len(raw.records) - first)))
     out.rejected.update({position: "; ".join(reasons) for position, reasons in problems.items()})
     return out
 
