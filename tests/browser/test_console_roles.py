@@ -23,6 +23,8 @@ async def test_target_office_sees_the_book_creates_and_publishes_a_target(page, 
     await login(page, console, "目标办")
     await page.wait_for_selector("[data-test=total-targets]")
     await page.wait_for_function("document.querySelector('[data-test=total-targets]').innerText.trim() !== '0 / 0'")
+    # Milestone statuses arrive in one answer from supervision's read model (the demo reports the first quarter).
+    await page.wait_for_function("document.querySelector('[data-test=q1-milestones]').innerText.trim() !== '0 / 0'")
     await shot(page, "01-office-overview")
 
     await page.click("[data-menu=book]")
@@ -92,6 +94,19 @@ async def test_leader_opens_the_dashboard(page, console, login, shot):
     await page.click("[data-test=leader-targets] .el-table__row a >> nth=0")
     await page.wait_for_selector("[data-test=detail-milestones] .el-table__row")
     await shot(page, "08-leader-target-detail")
+
+
+async def test_supervisor_reads_the_citizens_voice_per_category_and_unit(page, console, login, shot):
+    await login(page, console, "督查室")
+    await page.click("[data-menu=voice]")
+    await page.wait_for_selector("[data-test=voice-topics] .el-table__row")
+    await page.wait_for_selector("[data-test=voice-units] .el-table__row")
+    assert int(await page.inner_text("[data-test=orders-total]")) > 0
+    second = page.locator("[data-test=voice-topics] .el-table__row >> nth=1")
+    topic = (await second.locator("td >> nth=0").inner_text()).strip()
+    await second.click()  # that category's months
+    await page.wait_for_selector(f"text=“{topic}”")
+    await shot(page, "09b-supervisor-voice")
 
 
 async def test_supervisor_issues_an_order(page, console, login, shot):

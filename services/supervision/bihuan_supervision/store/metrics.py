@@ -1,5 +1,5 @@
 """Reading the running counts (a period is the sum of its months) and publishing closed periods' metrics."""
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,15 +20,76 @@ async def unit_counts(session: AsyncSession, scope: str, unit: str, period: str)
     rows = await session.execute(text(
         f"SELECT source, {_SUMS} FROM unit_month_counts WHERE scope = :scope AND unit = :unit"
         " AND month = ANY(:months) GROUP BY source"), {"scope": scope, "unit": unit, "months": months})
-    return {r.source: {c: getattr(r, c) for c in COUNTERS} for r in rows}
+    return {r.source: _counts(r) for r in rows}
 
 
 async def all_unit_counts(session: AsyncSession, scope: str, period: str) -> list[tuple[str, str, dict[str, int]]]:
+    """Every (unit, source) with a month row in the period, even one whose records all moved away (it publishes
+    zeros, replacing what was published before)."""
     _, months = parse_period(period)
+    return await units_in_period(session, scope, months, with_empty=True)
+
+
+async def units_in_period(session: AsyncSession, scope: str, months: list[date], *, source: str | None = None,
+                          units: list[str] | None = None, with_empty: bool = False
+                          ) -> list[tuple[str, str, dict[str, int]]]:
+    """(source, unit, counts) of the units with records in the months, optionally of one source or some units:
+    one GROUP BY over the month rows, however many units the district has."""
+    where, params = ["scope = :scope", "month = ANY(:months)"], {"scope": scope, "months": months}
+    if source is not None:
+        where.append("source = :source")
+        params["source"] = source
+    if units is not None:
+        where.append("unit = ANY(:units)")
+        params["units"] = units
+    having = "" if with_empty else " HAVING sum(records) > 0"
     rows = await session.execute(text(
-        f"SELECT source, unit, {_SUMS} FROM unit_month_counts WHERE scope = :scope AND month = ANY(:months)"
-        " GROUP BY source, unit"), {"scope": scope, "months": months})
-    return [(r.source, r.unit, {c: getattr(r, c) for c in COUNTERS}) for r in rows]
+        f"SELECT source, unit, {_SUMS} FROM unit_month_counts WHERE {' AND '.join(where)}"
+        f" GROUP BY source, unit{having}"), params)
+    return [(r.source, r.unit, _counts(r)) for r in rows]
+
+
+async def topics_in_period(session: AsyncSession, scope: str, months: list[date]) -> dict[str, dict[str, int]]:
+    """{topic: counts} of the hotline categories with orders in the months."""
+    rows = await session.execute(text(
+        f"SELECT topic, {_SUMS} FROM topic_month_counts WHERE scope = :scope AND source = 'hotline'"
+        " AND month = ANY(:months) GROUP BY topic HAVING sum(records) > 0"), {"scope": scope, "months": months})
+    return {r.topic: _counts(r) for r in rows}
+
+
+async def topic_targets(session: AsyncSession, scope: str, topic: str | None = None) -> dict[str, list[dict]]:
+    """{topic: [{id, code, title}]}: the targets each hotline category is linked to (code and title once supervision
+    has seen the target published; None before)."""
+    rows = await session.execute(text(
+        "SELECT l.topic, l.target_id, t.code, t.title FROM topic_target_links l"
+        " LEFT JOIN target_views t ON t.id = l.target_id AND t.scope = l.scope"
+        " WHERE l.scope = :scope AND l.source = 'hotline' AND (CAST(:topic AS text) IS NULL OR l.topic = :topic)"
+        " ORDER BY l.topic, t.code, l.target_id"), {"scope": scope, "topic": topic})
+    links: dict[str, list[dict]] = {}
+    for r in rows:
+        links.setdefault(r.topic, []).append({"id": r.target_id, "code": r.code, "title": r.title})
+    return links
+
+
+async def topic_months(session: AsyncSession, scope: str, topic: str, year: int) -> dict[date, dict[str, int]]:
+    """{month: counts} of one hotline category over a year."""
+    rows = await session.execute(text(
+        f"SELECT month, {_SUMS} FROM topic_month_counts WHERE scope = :scope AND source = 'hotline'"
+        " AND topic = :topic AND month BETWEEN :first AND :last GROUP BY month"),
+        {"scope": scope, "topic": topic, "first": date(year, 1, 1), "last": date(year, 12, 1)})
+    return {r.month: _counts(r) for r in rows}
+
+
+async def topic_known(session: AsyncSession, scope: str, topic: str) -> bool:
+    """Whether the category ever had an order in the scope (any month) or is linked to a target."""
+    return bool(await session.scalar(text(
+        "SELECT EXISTS (SELECT 1 FROM topic_month_counts WHERE scope = :scope AND source = 'hotline'"
+        " AND topic = :topic) OR EXISTS (SELECT 1 FROM topic_target_links WHERE scope = :scope AND topic = :topic)"),
+        {"scope": scope, "topic": topic}))
+
+
+def _counts(row) -> dict[str, int]:
+    return {c: getattr(row, c) for c in COUNTERS}
 
 
 async def mark_period_for_publication(session: AsyncSession, scope: str, period: str) -> None:
