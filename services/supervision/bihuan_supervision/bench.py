@@ -7,12 +7,16 @@ this machine is shared, and a baseline measured minutes apart from the path it i
 
 - raw COPY: the validated rows COPYed into a bare copy of the orders table (its primary key only); only the COPY is
   timed. The ceiling: no parsing, no validation, no upsert, no metric counts.
-- HTTP: the API in its own process (uvicorn), batches of 10,000 orders as JSON, two requests in flight (one is
-  validated while the other is written). Bodies are serialised before the clock starts (the hotline center's cost).
-- AMQP: the hotline center's raw JSON, published before the clock starts (publishing is the center's cost), either
-  arrays of 500 orders per message or one order per message; the worker in its own process consumes in batches
-  (prefetch 5,000, next batch validated while the previous one is written, one 'ack multiple' per batch).
-  Time = consumer attached to the last order committed.
+- HTTP: the API as deployed, PROCESSES uvicorn processes (--processes), batches of 10,000 orders as JSON, two requests
+  in flight per process (one is validated while the other is written). Bodies are serialised before the clock starts
+  (the hotline center's cost).
+- AMQP: the hotline center's raw JSON, either arrays of 500 orders per message or one order per message; PROCESSES
+  supervision workers compete for the queue, each consuming in batches (next batch validated while the previous one
+  is written, one 'ack multiple' per batch). Time = the center's first publish to the last order committed, with the
+  workers started and attached beforehand (so the center's publishing, on this same machine, is in the time).
+
+Several processes per source is how ingestion scales: validation (Python) runs in parallel, and only the final upsert
+of a batch waits for the source's advisory lock.
 
 `python -m bihuan_supervision.bench` (120,000 orders for COPY, HTTP and AMQP arrays, 24,000 single-order messages:
 about 3 minutes on this shared 2-core machine), `--orders 1000000 --single 1000000` for the full run."""
@@ -45,24 +49,26 @@ ARRAY = 500
 ROUNDS = 3
 QUEUE = "supervision.hotline_feed"
 PATHS = ("raw_copy", "http", "amqp_arrays", "amqp_single")
+PROCESSES = 2
 
 
-async def run(env: BenchEnv, orders: int = 120_000, single: int = 24_000) -> dict:
+async def run(env: BenchEnv, orders: int = 120_000, single: int = 24_000, processes: int = PROCESSES) -> dict:
     per_round = -(-orders // (ROUNDS * BATCH)) * BATCH  # whole batches, at least the orders asked for in all
     single_round = max(1000, -(-single // ROUNDS))
     print(f"supervision feeds: {ROUNDS} rounds of {per_round:,} orders (raw COPY, HTTP, AMQP arrays) "
-          f"and {single_round:,} single-order AMQP messages", flush=True)
+          f"and {single_round:,} single-order AMQP messages; {processes} API / worker processes", flush=True)
     urls = {p: await _database(env, p) for p in PATHS}
-    async with _api(env, urls["http"]) as base:
+    async with _api(env, urls["http"], processes) as base:
         rates: dict[str, list[float]] = {p: [] for p in PATHS}
         for r in range(ROUNDS):
             first = r * per_round
             rates["raw_copy"].append(await _raw_copy(urls["raw_copy"], first, per_round))
-            rates["http"].append(await _http(base, first, per_round))
-            rates["amqp_arrays"].append(await _amqp(env, urls["amqp_arrays"], first, per_round, ARRAY))
-            rates["amqp_single"].append(await _amqp(env, urls["amqp_single"], r * single_round, single_round, 1))
+            rates["http"].append(await _http(base, first, per_round, 2 * processes))
+            rates["amqp_arrays"].append(await _amqp(env, urls["amqp_arrays"], first, per_round, ARRAY, processes))
+            rates["amqp_single"].append(await _amqp(env, urls["amqp_single"], r * single_round, single_round, 1,
+                                                    processes))
             print("  round %d: %s" % (r + 1, ", ".join(f"{p} {rates[p][-1]:,.0f}/s" for p in PATHS)), flush=True)
-    result = {"orders_per_path": per_round * ROUNDS, "single_messages": single_round * ROUNDS}
+    result = {"orders_per_path": per_round * ROUNDS, "single_messages": single_round * ROUNDS, "processes": processes}
     for p in PATHS:
         result[f"{p}_orders_per_s_median"] = median(rates[p])
         report(f"{p} (median of {ROUNDS} rounds)", result[f"{p}_orders_per_s_median"], "orders/s")
@@ -120,10 +126,10 @@ def _service_env(env: BenchEnv, url: str, port: int) -> dict:
 class _api:
     """The API in its own process for the whole run."""
 
-    def __init__(self, env: BenchEnv, url: str):
+    def __init__(self, env: BenchEnv, url: str, processes: int):
         self.port = _free_port()
         self.args = [sys.executable, "-m", "uvicorn", "--factory", "bihuan_supervision.main:app", "--port",
-                     str(self.port), "--log-level", "warning", "--no-access-log"]
+                     str(self.port), "--log-level", "warning", "--no-access-log", "--workers", str(processes)]
         self.env = _service_env(env, url, self.port)
 
     async def __aenter__(self) -> str:
@@ -144,7 +150,7 @@ class _api:
         self.process.wait(30)
 
 
-async def _http(base: str, first: int, count: int) -> float:
+async def _http(base: str, first: int, count: int, in_flight: int) -> float:
     pending = [batch_json(start, BATCH) for start in range(first + count - BATCH, first - 1, -BATCH)]
     headers = {**bearer(SupervisionSettings(), "feed", scope="demo", user="12345-center"),
                "Content-Type": "application/json"}
@@ -159,38 +165,47 @@ async def _http(base: str, first: int, count: int) -> float:
                     await asyncio.sleep(0.5)
                 assert r.status_code == 200 and r.json()["stored"] + r.json()["unchanged"] == BATCH, r.text[:500]
         started = time.perf_counter()
-        await asyncio.gather(sender(), sender())
+        await asyncio.gather(*(sender() for _ in range(in_flight)))
         return count / (time.perf_counter() - started)
 
 
-async def _amqp(env: BenchEnv, url: str, first: int, count: int, per_message: int) -> float:
+async def _amqp(env: BenchEnv, url: str, first: int, count: int, per_message: int, processes: int) -> float:
+    """Workers started and attached first (their start-up is not ingestion), then the center publishes; time = first
+    publish to last order committed, so it includes the center's publishing on this same machine."""
+    bodies = [order_json(i, "A") if per_message == 1 else batch_json(i, per_message, "A")
+              for i in range(first, first + count, per_message)]
     connection = await aio_pika.connect(env.amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         queues = await declare_consumer_queues(channel, QUEUE, [], 1000)
-        bodies = ((order_json(i, "A") if per_message == 1 else batch_json(i, per_message, "A"))
-                  for i in range(first, first + count, per_message))
-        while chunk := [b for _, b in zip(range(max(1, 5000 // per_message)), bodies)]:
-            await asyncio.gather(*(channel.default_exchange.publish(
-                aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=QUEUE)
-                for body in chunk))
         db = await _connect(url)
         # progress from the batch log (a handful of rows), not count(*) over the orders, which would steal the CPU
         # of the path being measured
         stored = "SELECT coalesce(sum(stored), 0) FROM feed_batches"
         target = await db.fetchval(stored) + count
-        worker = subprocess.Popen([sys.executable, "-m", "bihuan_supervision.worker"],
-                                  env=_service_env(env, url, _free_port()))
+        # prefetch is counted in messages: for arrays, about two batches of orders per worker, so competing workers
+        # share the queue instead of the first one holding it all (the deployment sets it to the center's shape)
+        prefetch = {"BIHUAN_SUPERVISION_HOTLINE_PREFETCH": str(max(1, 2 * BATCH // per_message))}
+        workers = [subprocess.Popen([sys.executable, "-m", "bihuan_supervision.worker"],
+                                    env={**_service_env(env, url, _free_port()), **prefetch})
+                   for _ in range(processes)]
         try:
-            while (await queues.work.declare()).consumer_count == 0:
-                await asyncio.sleep(0.02)
-            started = time.perf_counter()
-            while await db.fetchval(stored) < target:
+            while (await queues.work.declare()).consumer_count < processes:
                 await asyncio.sleep(0.05)
+            await asyncio.sleep(1.0)  # the workers' other start-up work (read model, clock) settles
+            started = time.perf_counter()
+            for at in range(0, len(bodies), max(1, 5000 // per_message)):
+                await asyncio.gather(*(channel.default_exchange.publish(
+                    aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=QUEUE)
+                    for body in bodies[at:at + max(1, 5000 // per_message)]))
+            while await db.fetchval(stored) < target:
+                await asyncio.sleep(0.02)
             return count / (time.perf_counter() - started)
         finally:
-            worker.terminate()
-            worker.wait(30)
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(30)
             await db.close()
 
 
@@ -198,11 +213,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=120_000, help="orders for raw COPY, HTTP and AMQP arrays")
     parser.add_argument("--single", type=int, default=24_000, help="orders sent one per AMQP message")
+    parser.add_argument("--processes", type=int, default=PROCESSES, help="API processes and competing workers")
     args = parser.parse_args()
 
     async def go() -> None:
         async with bench_environment() as env:
-            print(orjson.dumps(await run(env, args.orders, args.single), option=orjson.OPT_INDENT_2).decode())
+            print(orjson.dumps(await run(env, args.orders, args.single, args.processes), option=orjson.OPT_INDENT_2).decode())
 
     asyncio.run(go())
 

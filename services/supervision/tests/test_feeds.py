@@ -183,3 +183,22 @@ async def test_a_feed_identity_over_its_request_budget_gets_429_and_others_are_n
         assert refused.json()["error"] == "rate_limited" and refused.json()["details"]["limit"] == 2
         other = bearer(tight, "feed", scope="demo", user="another-center")
         assert (await c.post("/api/v1/feeds/hotline/records", json=[order("RL-10")], headers=other)).status_code == 200
+
+
+@pytest.mark.parametrize("moment", ["2026-03-02T09:00:00.000001+08:00", "1969-12-31T23:59:59.999999-05:30",
+                                    "0001-01-02T00:00:00+00:00", "9999-12-30T23:59:59.999999+08:00",
+                                    "2026-03-02T09:00:00"])
+async def test_times_are_stored_to_the_microsecond_whatever_the_year_or_offset(client, settings, moment):
+    """Times reach PostgreSQL as microseconds since 2000 and are turned back there: exact, not rounded."""
+    from bihuan_supervision.domain.feeds.common import local_moment
+    from datetime import datetime
+
+    oid = f"T-{abs(hash(moment))}"
+    closed = [step("受理", moment), step("办结", moment)]
+    r = await client.post("/api/v1/feeds/hotline/records", headers=feed(settings),
+                          json=[order(oid, received_at=moment, status_history=closed)])
+    assert r.status_code == 200 and r.json()["stored"] == 1, r.text
+    got = (await client.get(f"/api/v1/hotline/orders/{oid}", headers=bearer(settings, "supervisor"))).json()
+    expected = local_moment(datetime.fromisoformat(moment))
+    assert datetime.fromisoformat(got["received_at"]) == expected
+    assert datetime.fromisoformat(got["closed_at"]) == expected

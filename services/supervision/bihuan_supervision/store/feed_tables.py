@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, PrimaryKeyConstraint,
                         SmallInteger, String, Text, func)
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bihuan_supervision.domain.feeds import COUNTERS
@@ -36,7 +36,7 @@ def _metric_columns() -> dict:
         metric_month=mapped_column(Date),
         metric_day=mapped_column(Date),
         metric_topic=mapped_column(String(200), nullable=True),
-        contrib=mapped_column(ARRAY(Integer)),
+        counted=mapped_column(Integer, nullable=False),  # bit i set: the record counts in COUNTERS[i]
     )
 
 

@@ -1,8 +1,8 @@
 """External feeds (12345 hotline, service-window ratings, three centers): one pattern for every source.
 
 Each source turns a raw record (a dict from JSON, CSV, Excel or AMQP) into a row tuple for its table, or a list of
-errors naming the field. The row carries its metric contribution (a vector of COUNTERS) so metrics can be kept
-incrementally: a new version of a record adds its contribution and takes back the old one."""
+errors naming the field. The row carries what it counts in (bits of COUNTERS) so metrics can be kept
+incrementally: a new version of a record adds its counts and takes back the old version's."""
 from bihuan_supervision.domain.feeds.common import COUNTERS, FeedSource, RecordError
 from bihuan_supervision.domain.feeds.centers import CENTER_CASES
 from bihuan_supervision.domain.feeds.hotline import HOTLINE

@@ -1,5 +1,5 @@
 """Three-center cases (行政服务中心, 网格化中心, 社区事务受理中心): timeliness = closed by the deadline / closed."""
-from bihuan_supervision.domain.feeds.common import MAX_ID, Checker, FeedSource, local_day, month_of
+from bihuan_supervision.domain.feeds.common import MAX_ID, Checker, FeedSource, counted, local_day, month_of
 
 CENTERS = {"行政服务中心": "行政服务中心", "网格化中心": "网格化中心", "社区事务受理中心": "社区事务受理中心",
            "administrative_service": "行政服务中心", "grid": "网格化中心", "community_affairs": "社区事务受理中心"}
@@ -23,8 +23,8 @@ def parse_case(rec: dict, c: Checker) -> tuple | None:
     day = local_day(received_at)
     closed = closed_at is not None
     on_time = closed and (deadline is None or closed_at <= deadline)
-    contrib = [1, 0, 0, int(closed), int(on_time), int(closed and row[8] in RESOLVED), 0, 0, 0, 0]
-    return (*row, unit, month_of(day), day, center, contrib)
+    bits = counted(True, False, False, closed, on_time, closed and row[8] in RESOLVED)
+    return (*row, unit, month_of(day), day, center, bits)
 
 
 RESOLVED = frozenset({"resolved", "已解决", "办结"})

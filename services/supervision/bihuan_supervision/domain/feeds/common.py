@@ -8,14 +8,15 @@ import msgspec
 # Beijing time: a record without an offset is local time, and its month and day are local too.
 CST = timezone(timedelta(hours=8))
 
-# One metric contribution vector per record; unit_month_counts keeps one column per counter.
+# What a record counts in (0 or 1 each); unit_month_counts keeps one running sum per counter. A row carries them as
+# one integer of bits (counted): bit i set = counts in COUNTERS[i].
 COUNTERS = ("records", "sign_in_due", "signed_on_time", "closed", "closed_on_time", "resolved", "rated",
             "satisfied", "repeats", "bad_reviews")
 
 # Every feed table starts with HEAD_COLUMNS (added at ingestion) and ends with METRIC_COLUMNS (generic SQL reads
 # them); a source's parse returns its own columns (key and version first) followed by the metric columns.
 HEAD_COLUMNS = ("scope", "batch_id")
-METRIC_COLUMNS = ("metric_unit", "metric_month", "metric_day", "metric_topic", "contrib")
+METRIC_COLUMNS = ("metric_unit", "metric_month", "metric_day", "metric_topic", "counted")
 
 MAX_ID = 64
 MAX_TEXT = 4000
@@ -181,6 +182,15 @@ def _storable(value: str) -> bool:
 
 _TRUE = {"true", "1", "yes", "y", "是"}
 _FALSE = {"false", "0", "no", "n", "否"}
+
+
+def counted(*flags: bool) -> int:
+    """The bits of what a record counts in, one flag per counter in COUNTERS order (records first)."""
+    bits = 0
+    for i, flag in enumerate(flags):
+        if flag:
+            bits |= 1 << i
+    return bits
 
 
 def local_moment(moment: datetime) -> datetime:

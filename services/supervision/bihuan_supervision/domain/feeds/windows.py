@@ -1,5 +1,5 @@
 """Service-window ratings (政务服务“好差评”): five levels; satisfied = 非常满意 or 满意, bad review = 不满意 or worse."""
-from bihuan_supervision.domain.feeds.common import MAX_ID, MAX_TEXT, Checker, FeedSource, local_day, month_of
+from bihuan_supervision.domain.feeds.common import MAX_ID, MAX_TEXT, Checker, FeedSource, counted, local_day, month_of
 
 LEVELS = {"非常满意": 5, "满意": 4, "基本满意": 3, "不满意": 2, "非常不满意": 1,
           "5": 5, "4": 4, "3": 3, "2": 2, "1": 1}
@@ -16,8 +16,8 @@ def parse_rating(rec: dict, c: Checker) -> tuple | None:
     if c.errors:
         return None
     day = local_day(rated_at)
-    contrib = [1, 0, 0, 0, 0, 0, 1, int(level >= 4), 0, int(level <= 2)]
-    return (*row, unit, month_of(day), day, row[4], contrib)
+    bits = counted(True, False, False, False, False, False, True, level >= 4, False, level <= 2)
+    return (*row, unit, month_of(day), day, row[4], bits)
 
 
 WINDOW_RATINGS = FeedSource(
