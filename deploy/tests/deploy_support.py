@@ -40,13 +40,15 @@ IMAGE_TAG = "0.1.0"
 
 
 def declared_queues() -> set[str]:
-    """Every consumer queue the workers declare: <service>.<purpose>, from each service's worker runtime()."""
+    """Every queue the workers consume: their event consumers (<service>.<purpose>, from each service's worker
+    runtime()) and the feed queues outside systems publish to (a service setting named *_queue)."""
     queues = set()
     for svc in SERVICES:
         runtime = import_module(f"bihuan_{svc.name}.worker").runtime
         assert len(inspect.signature(runtime).parameters) >= 1
         worker = runtime(service_settings(svc.name))
         queues |= {f"{worker.settings.service_name}.{spec.purpose}" for spec in worker.consumers}
+        queues |= {value for name, value in worker.settings.model_dump().items() if name.endswith("_queue")}
     return queues
 
 

@@ -8,6 +8,8 @@ from deploy_support import IMAGE_TAG, K8S, SERVICES, by_kind, declared_queues
 
 K8S_VERSION = "1.30.0"
 CRD_KINDS = {"ScaledObject", "TriggerAuthentication"}  # KEDA's; not in the bundled schemas, checked below by hand
+# service -> the queue its workers must scale on (the one its busy season fills)
+AUTOSCALED = {"assessment": "assessment.jobs", "supervision": "supervision.hotline_feed"}
 
 
 def test_every_manifest_file_parses():
@@ -145,33 +147,39 @@ def test_city_runs_more_copies_than_the_base(base_objects, city_objects):
         if "replicas" in deployment["spec"]:
             assert city[name]["spec"]["replicas"] > deployment["spec"]["replicas"], name
     b_hpa, c_hpa = by_kind(base_objects, "HorizontalPodAutoscaler"), by_kind(city_objects, "HorizontalPodAutoscaler")
-    assert c_hpa["assessment-api"]["spec"]["maxReplicas"] > b_hpa["assessment-api"]["spec"]["maxReplicas"]
     b_so, c_so = by_kind(base_objects, "ScaledObject"), by_kind(city_objects, "ScaledObject")
-    assert c_so["assessment-worker"]["spec"]["maxReplicaCount"] > b_so["assessment-worker"]["spec"]["maxReplicaCount"]
+    for service in AUTOSCALED:
+        assert c_hpa[f"{service}-api"]["spec"]["maxReplicas"] > b_hpa[f"{service}-api"]["spec"]["maxReplicas"]
+        worker = f"{service}-worker"
+        assert c_so[worker]["spec"]["maxReplicaCount"] > b_so[worker]["spec"]["maxReplicaCount"]
     for pdb in by_kind(city_objects, "PodDisruptionBudget").values():
         target = city[pdb["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]]
         floor = target["spec"].get("replicas") or c_hpa[target["metadata"]["name"]]["spec"]["minReplicas"]
         assert pdb["spec"]["minAvailable"] < floor, "a PodDisruptionBudget must leave room for a drain"
 
 
+@pytest.mark.parametrize("service", sorted(AUTOSCALED))
 @pytest.mark.parametrize("variant", ["base_objects", "city_objects"])
-def test_assessment_api_autoscales_on_cpu(variant, request):
+def test_the_api_autoscales_on_cpu(variant, service, request):
     objects = request.getfixturevalue(variant)
-    hpa = by_kind(objects, "HorizontalPodAutoscaler")["assessment-api"]["spec"]
-    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "assessment-api"}
-    assert "replicas" not in by_kind(objects, "Deployment")["assessment-api"]["spec"], "the HPA owns the replicas"
+    name = f"{service}-api"
+    hpa = by_kind(objects, "HorizontalPodAutoscaler")[name]["spec"]
+    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+    assert "replicas" not in by_kind(objects, "Deployment")[name]["spec"], "the HPA owns the replicas"
     assert 1 <= hpa["minReplicas"] < hpa["maxReplicas"]
     assert hpa["metrics"][0]["resource"]["name"] == "cpu"
 
 
+@pytest.mark.parametrize("service", sorted(AUTOSCALED))
 @pytest.mark.parametrize("variant", ["base_objects", "city_objects"])
-def test_keda_scales_assessment_workers_on_queues_the_code_declares(variant, request):
+def test_keda_scales_workers_on_queues_the_code_declares(variant, service, request):
     objects = request.getfixturevalue(variant)
-    scaled = by_kind(objects, "ScaledObject")["assessment-worker"]
+    name = f"{service}-worker"
+    scaled = by_kind(objects, "ScaledObject")[name]
     assert scaled["apiVersion"] == "keda.sh/v1alpha1"
     spec = scaled["spec"]
-    assert spec["scaleTargetRef"]["name"] == "assessment-worker"
-    assert "replicas" not in by_kind(objects, "Deployment")["assessment-worker"]["spec"], "KEDA owns the replicas"
+    assert spec["scaleTargetRef"]["name"] == name
+    assert "replicas" not in by_kind(objects, "Deployment")[name]["spec"], "KEDA owns the replicas"
     assert 0 <= spec["minReplicaCount"] < spec["maxReplicaCount"]
     queues = declared_queues()
     watched = set()
@@ -183,5 +191,5 @@ def test_keda_scales_assessment_workers_on_queues_the_code_declares(variant, req
         watched.add(meta["queueName"])
         auth = by_kind(objects, "TriggerAuthentication")[trigger["authenticationRef"]["name"]]["spec"]
         (host,) = [r for r in auth["secretTargetRef"] if r["parameter"] == "host"]
-        assert host["key"] == "BIHUAN_ASSESSMENT_AMQP_URL" and host["name"] == "bihuan-assessment-secrets"
-    assert "assessment.jobs" in watched, "the assessment job queue is what assessment season fills"
+        assert host["key"] == f"BIHUAN_{service.upper()}_AMQP_URL" and host["name"] == f"bihuan-{service}-secrets"
+    assert AUTOSCALED[service] in watched, f"{AUTOSCALED[service]} is what {service}'s busy season fills"
