@@ -16,8 +16,8 @@ METADATA = [Base.metadata, KIT_METADATA]
 
 def load_all_tables() -> None:
     """Import every table module so Base.metadata is complete (migrations, tests)."""
-    from bihuan_supervision.store import (feed_tables, metric_tables, order_tables, warning_tables,  # noqa: F401
-                                          webhook_tables)
+    from bihuan_supervision.store import (feed_tables, inbox_tables, matter_tables, metric_tables,  # noqa: F401
+                                          order_tables, warning_tables, webhook_tables)
 
 
 class TargetView(Base):

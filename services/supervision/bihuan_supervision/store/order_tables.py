@@ -19,6 +19,7 @@ class SupervisionOrder(Base):
     target_id: Mapped[str | None] = mapped_column(String(32))
     milestone_id: Mapped[str | None] = mapped_column(String(32))
     warning_id: Mapped[int | None] = mapped_column(Integer)
+    matter_id: Mapped[str | None] = mapped_column(String(32))  # added in 0007: the important matter it is about
     title: Mapped[str] = mapped_column(String(200))
     requirement: Mapped[str] = mapped_column(Text)
     reply_by: Mapped[date] = mapped_column(Date)
