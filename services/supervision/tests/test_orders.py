@@ -1,12 +1,14 @@
 """The supervision order loop on the real servers: issue, reply with evidence, send back, reply again, accept;
-an unanswered order escalates to the leader in charge (the clock runs days ahead here); the trail keeps every step."""
-from datetime import date, timedelta
+an unanswered order escalates to the leader in charge (the clock runs days ahead here); the trail keeps every step.
+An order about an important matter finds the matter in the read model built from execution's events."""
+from datetime import UTC, date, datetime, timedelta
 
 import aio_pika
 import orjson
 import pytest
 
 from bihuan_shared.bus.topology import declare_events_exchange
+from bihuan_shared.contracts.execution import MatterRaised
 from bihuan_shared.contracts.planning import Indicator, MilestoneSnapshot, TargetPublished
 from bihuan_shared.events import new_event
 from bihuan_shared.testing.services import bearer, eventually
@@ -17,6 +19,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 SETTINGS = {"clock_shift_days": 5}  # the worker's clock lives five days ahead: a reply due in 2 days is overdue
 TODAY = today()
+# evidence as execution's POST /api/v1/evidence answers it (a 32-hex id), or a link to published material
+PHOTO, PHOTO_2 = "0f" * 16, "a1" * 16
+LINK = "https://gov.example.cn/notice/2026/17.html"
 
 
 def office(settings):
@@ -53,21 +58,26 @@ async def test_issue_reply_send_back_reply_accept_with_full_trail(client, worker
     assert (await client.post(f"/api/v1/orders/{oid}/replies", json={"progress": "已完成"},
                               headers=unit(settings, "U-OTHER"))).status_code == 403
     assert (await client.post(f"/api/v1/orders/{oid}/accept", json={}, headers=office(settings))).status_code == 409
-    r = await client.post(f"/api/v1/orders/{oid}/replies", json={"progress": "已完成 60%", "evidence": ["file:abc"]},
+    bad = await client.post(f"/api/v1/orders/{oid}/replies", json={"progress": "已完成", "evidence": [PHOTO, "file:x"]},
+                            headers=unit(settings))
+    assert bad.status_code == 422 and bad.json()["details"][0]["field"] == "body.evidence"
+    assert "第 2 项" in bad.json()["details"][0]["message"]
+    r = await client.post(f"/api/v1/orders/{oid}/replies", json={"progress": "已完成 60%", "evidence": [PHOTO]},
                           headers=unit(settings))
     assert r.json()["status"] == "replied"
     r = await client.post(f"/api/v1/orders/{oid}/send-back", json={}, headers=office(settings))
     assert r.status_code == 422 and r.json()["error"] == "reason_required"
     r = await client.post(f"/api/v1/orders/{oid}/send-back", json={"note": "缺少现场照片"}, headers=office(settings))
     assert r.json()["status"] == "sent_back"
-    await client.post(f"/api/v1/orders/{oid}/replies", json={"progress": "已补充照片", "evidence": ["file:p1", "file:p2"]},
+    await client.post(f"/api/v1/orders/{oid}/replies", json={"progress": "已补充照片", "evidence": [PHOTO_2, LINK]},
                       headers=unit(settings))
     r = await client.post(f"/api/v1/orders/{oid}/accept", json={"note": "同意办结"}, headers=office(settings))
     assert r.json()["status"] == "accepted"
 
     trail = (await client.get(f"/api/v1/orders/{oid}", headers=unit(settings))).json()["trail"]
     assert [s["action"] for s in trail] == ["issued", "replied", "sent_back", "replied", "accepted"]
-    assert trail[3]["evidence"] == ["file:p1", "file:p2"] and trail[2]["note"] == "缺少现场照片"
+    assert trail[1]["evidence"] == [PHOTO] and trail[2]["note"] == "缺少现场照片"
+    assert trail[3]["evidence"] == [PHOTO_2, LINK]
     assert (await client.get(f"/api/v1/orders/{oid}", headers=unit(settings, "U-OTHER"))).status_code == 403
     assert (await client.get("/api/v1/orders", headers=bearer(settings, "leader", scope="demo",
                                                                user="L-CHEN"))).json()[0]["id"] == oid
@@ -108,3 +118,33 @@ async def test_an_order_about_an_unknown_target_or_a_past_deadline_is_refused(cl
     assert r.status_code == 422 and r.json()["error"] == "reply_by_past"
     assert (await client.post("/api/v1/orders", json={**body, "reply_by": str(TODAY)},
                               headers=unit(settings))).status_code == 403
+
+
+async def test_an_order_about_an_important_matter_names_it_and_its_leader(client, worker, settings):
+    await _target(client, settings)
+    matter = MatterRaised(matter_id="MAT-1", target_id="T-O", unit="U-JT", title="拆迁协调需区领导出面",
+                          to_leader="L-QIAN", raised_by="U-JT-填报员", raised_at=datetime.now(UTC))
+    await publish_envelopes(settings.amqp_url, [new_event(matter, scope="demo", aggregate_id="MAT-1", sequence=1)])
+    body = {"unit": "U-JT", "subject_kind": "matter", "matter_id": "MAT-1", "title": "关于拆迁协调事项的督办",
+            "requirement": "请报送协调进展", "reply_by": str(TODAY + timedelta(days=5))}
+
+    async def issued():
+        r = await client.post("/api/v1/orders", json=body, headers=office(settings))
+        assert r.status_code == 201, r.text  # 404 until the matter has reached supervision's read model
+        return r.json()
+    order = await eventually(issued)
+    # the matter's target and the leader it was raised to come with it
+    assert (order["matter_id"], order["target_id"], order["leader"]) == ("MAT-1", "T-O", "L-QIAN")
+    seen = (await client.get(f"/api/v1/orders/{order['id']}", headers=bearer(settings, "leader", scope="demo",
+                                                                             user="L-QIAN"))).json()
+    assert seen["subject_kind"] == "matter"
+
+    r = await client.post("/api/v1/orders", json={**body, "matter_id": None}, headers=office(settings))
+    assert r.status_code == 422 and r.json()["details"] == [{"field": "matter_id", "message": "督办重要事项须指明 matter_id"}]
+    r = await client.post("/api/v1/orders", json={**body, "matter_id": "MAT-NONE"}, headers=office(settings))
+    assert r.status_code == 404 and r.json()["error"] == "matter_not_found"
+    r = await client.post("/api/v1/orders", json={**body, "subject_kind": "target", "target_id": "T-O"},
+                          headers=office(settings))
+    assert r.status_code == 422 and r.json()["error"] == "order_subject_conflict"
+    other_scope = bearer(settings, "supervisor", scope="other", user="督查室-外区")
+    assert (await client.post("/api/v1/orders", json=body, headers=other_scope)).status_code == 404

@@ -1,16 +1,23 @@
 """Requests and answers of the supervision order routes."""
+import re
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Evidence lives in execution (POST /api/v1/evidence answers a 32-hex id, readable there by the unit and the
+# oversight roles); a reply names those ids, or links to material published elsewhere.
+EVIDENCE_ID = re.compile(r"[0-9a-f]{32}")
+EVIDENCE_LINK = re.compile(r"https?://[^\s]{1,490}")
 
 
 class IssueIn(BaseModel):
     unit: str = Field(min_length=1, max_length=64)
     subject_kind: Literal["target", "milestone", "matter", "hotline_spike"]
-    target_id: str | None = None
-    milestone_id: str | None = None
-    warning_id: int | None = None
+    target_id: str | None = Field(None, max_length=32)
+    milestone_id: str | None = Field(None, max_length=32)
+    matter_id: str | None = Field(None, max_length=32)
+    warning_id: int | None = Field(None, ge=1, le=2**31 - 1)
     leader: str | None = Field(None, max_length=64)
     title: str = Field(min_length=1, max_length=200)
     requirement: str = Field(min_length=1, max_length=4000)
@@ -20,6 +27,14 @@ class IssueIn(BaseModel):
 class ReplyIn(BaseModel):
     progress: str = Field(min_length=1, max_length=4000)
     evidence: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence_refs(cls, refs: list[str]) -> list[str]:
+        for i, ref in enumerate(refs):
+            if not (EVIDENCE_ID.fullmatch(ref) or EVIDENCE_LINK.fullmatch(ref)):
+                raise ValueError(f"evidence 第 {i + 1} 项须为已上传佐证材料的编号（32 位）或 http(s) 链接")
+        return list(dict.fromkeys(refs))
 
 
 class ReviewIn(BaseModel):
@@ -47,6 +62,7 @@ class OrderOut(BaseModel):
     subject_kind: str
     target_id: str | None
     milestone_id: str | None
+    matter_id: str | None
     warning_id: int | None
     title: str
     requirement: str

@@ -15,10 +15,9 @@ from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import Forbidden, Invalid, NotFound
 from bihuan_supervision.api.order_models import IssueIn, OrderOut, ReplyIn, ReviewIn
 from bihuan_supervision.domain.orders import next_status
-from bihuan_supervision.store.models import MilestoneView, TargetView
+from bihuan_supervision.store.order_subjects import resolve_subject
 from bihuan_supervision.store.order_tables import SupervisionOrder
 from bihuan_supervision.store.orders import emit, step
-from bihuan_supervision.store.warning_tables import Warning
 from bihuan_supervision.store.warnings import today
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -36,10 +35,11 @@ async def issue(body: IssueIn, request: Request, principal: Supervisor, session:
     if body.reply_by < today():
         raise Invalid("回复期限不能早于今天", code="reply_by_past", details=[{"field": "reply_by", "message": "已过期"}])
     async with session.begin():
-        leader = await _subject_leader(session, scope, body)
+        leader = await resolve_subject(session, scope, body)
         order = SupervisionOrder(id=uuid.uuid4().hex, scope=scope, unit=body.unit, leader=leader,
                                  subject_kind=body.subject_kind, target_id=body.target_id,
-                                 milestone_id=body.milestone_id, warning_id=body.warning_id, title=body.title,
+                                 milestone_id=body.milestone_id, matter_id=body.matter_id,
+                                 warning_id=body.warning_id, title=body.title,
                                  requirement=body.requirement, reply_by=body.reply_by, status="issued",
                                  escalated=False, sequence=0, issued_by=principal.user, issued_at=datetime.now(UTC))
         session.add(order)
@@ -52,28 +52,6 @@ async def issue(body: IssueIn, request: Request, principal: Supervisor, session:
                            after=body.model_dump(mode="json"))
     await _run(after)
     return await _out(session, order.id)
-
-
-async def _subject_leader(session: SessionDep, scope: str, body: IssueIn) -> str | None:
-    if body.milestone_id:
-        m = await session.get(MilestoneView, body.milestone_id)
-        if m is None or (body.target_id and m.target_id != body.target_id):
-            raise NotFound(f"节点 {body.milestone_id} 不存在", code="milestone_not_found")
-        body.target_id = m.target_id
-    if body.warning_id is not None:
-        w = await session.get(Warning, body.warning_id)
-        if w is None or w.scope != scope:
-            raise NotFound(f"预警 {body.warning_id} 不存在", code="warning_not_found")
-        body.target_id = body.target_id or w.target_id
-    if body.target_id:
-        t = await session.get(TargetView, body.target_id)
-        if t is None or t.scope != scope:
-            raise NotFound(f"目标 {body.target_id} 不存在", code="target_not_found")
-        return body.leader or t.leader
-    if body.subject_kind in ("target", "milestone"):
-        raise Invalid("督办目标或节点须指明 target_id / milestone_id", code="order_subject_missing",
-                      details=[{"field": "target_id", "message": "必填"}])
-    return body.leader
 
 
 @router.post("/{order_id}/replies")
