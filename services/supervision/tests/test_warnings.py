@@ -1,11 +1,13 @@
-"""Warnings raised and cleared by real events and by the clock: inbox per unit and leader, events on the bus, and
-the outgoing webhook."""
+"""Warnings raised and cleared by real events and by the clock: inbox per unit and leader with its own read state,
+events on the bus, the outgoing webhook, and a supervision order about a hotline spike."""
 import asyncio
 from datetime import date, datetime, timedelta
 
 import aio_pika
 import orjson
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bihuan_shared.bus.topology import declare_events_exchange
 from bihuan_shared.contracts.execution import LagExplained, ProgressReported
@@ -106,6 +108,69 @@ async def test_a_hotline_spike_about_a_unit_raises_a_warning(client, worker, set
     async def spiked():
         assert ("hotline_spike", "U-SPIKE") in await open_warnings(client, settings, "unit_reporter", "U-SPIKE")
     await eventually(spiked)
+
+    # the office issues a supervision order about the spike itself: the warning is its subject
+    office = bearer(settings, "supervisor", scope="demo")
+    spike = next(w for w in (await client.get("/api/v1/warnings", headers=office)).json() if w["subject"] == "U-SPIKE")
+    body = {"unit": "U-SPIKE", "subject_kind": "hotline_spike", "warning_id": spike["id"], "title": "热线工单激增督办",
+            "requirement": "请分析工单激增原因并报送处置情况", "reply_by": str(TODAY + timedelta(days=3))}
+    r = await client.post("/api/v1/orders", json=body, headers=office)
+    assert r.status_code == 201, r.text
+    assert (r.json()["subject_kind"], r.json()["warning_id"], r.json()["target_id"]) == ("hotline_spike", spike["id"],
+                                                                                        None)
+    r = await client.post("/api/v1/orders", json={**body, "warning_id": None}, headers=office)
+    assert r.status_code == 422 and r.json()["details"][0]["field"] == "warning_id"
+    other = next(w for w in (await client.get("/api/v1/warnings", params={"status": "all"}, headers=office)).json()
+                 if w["kind"] == "overdue")
+    r = await client.post("/api/v1/orders", json={**body, "warning_id": other["id"]}, headers=office)
+    assert r.status_code == 422 and r.json()["error"] == "order_subject_conflict"
+    r = await client.post("/api/v1/orders", json={**body, "subject_kind": "target"}, headers=office)
+    assert r.status_code == 422 and r.json()["details"][0]["field"] == "warning_id"  # a unit's spike has no target
+
+
+async def test_each_inbox_keeps_its_own_read_state(client, worker, settings):
+    """The unit, the leader and the office read the same warning in their own inboxes; marking it read in one
+    leaves the others unread, reading twice changes nothing, and nobody marks a warning outside their inbox."""
+    unit, leader = bearer(settings, "unit_reporter", "U-LH", "demo"), bearer(settings, "leader", scope="demo",
+                                                                             user="L-WANG")
+    office = bearer(settings, "supervisor", scope="demo")
+
+    async def counts(headers):
+        return (await client.get("/api/v1/warnings/unread", headers=headers)).json()
+
+    async def unread_everywhere():
+        assert (await counts(unit))["unread"] == 3 and (await counts(leader))["unread"] == 3
+    await eventually(unread_everywhere)  # the three open warnings of T-W from the first test
+    assert await counts(leader) == {"recipient": "leader:L-WANG", "unread": 3, "red": 1, "yellow": 2}
+    overdue = next(w for w in (await client.get("/api/v1/warnings", headers=unit)).json() if w["kind"] == "overdue")
+    assert overdue["read"] is False and overdue["read_at"] is None
+
+    r = await client.post(f"/api/v1/warnings/{overdue['id']}/read", headers=unit)
+    assert r.json() == {"warning_id": overdue["id"], "read": True, "newly_read": True}
+    again = await client.post(f"/api/v1/warnings/{overdue['id']}/read",
+                              headers=bearer(settings, "unit_reporter", "U-LH", "demo", user="另一位填报员"))
+    assert again.json()["newly_read"] is False  # the unit's inbox is shared by its reporters
+    assert await counts(unit) == {"recipient": "unit:U-LH", "unread": 2, "red": 0, "yellow": 2}
+    assert (await counts(leader))["unread"] == 3 and (await counts(office))["unread"] >= 3
+    mine = (await client.get("/api/v1/warnings", params={"unread": "true"}, headers=unit)).json()
+    assert overdue["id"] not in {w["id"] for w in mine} and len(mine) == 2
+    read = next(w for w in (await client.get("/api/v1/warnings", headers=unit)).json() if w["id"] == overdue["id"])
+    assert read["read"] is True and read["read_at"] is not None
+
+    outsider = bearer(settings, "unit_reporter", "U-OTHER", "demo")
+    assert (await client.post(f"/api/v1/warnings/{overdue['id']}/read", headers=outsider)).status_code == 404
+    assert (await client.post("/api/v1/warnings/0/read", headers=unit)).status_code == 422
+    assert (await client.post(f"/api/v1/warnings/{overdue['id']}/read",
+                              headers=bearer(settings, "assessor", scope="demo"))).status_code == 403
+
+    assert (await client.post("/api/v1/warnings/read-all", headers=leader)).json() == {"newly_read": 3}
+    assert (await counts(leader))["unread"] == 0 and (await counts(unit))["unread"] == 2
+    engine = create_async_engine(settings.database_url)
+    async with engine.connect() as conn:
+        actions = (await conn.execute(text("SELECT action, actor FROM audit_log WHERE action LIKE 'warning.read%'"
+                                           " ORDER BY id"))).all()
+    await engine.dispose()
+    assert [a for a, _ in actions] == ["warning.read", "warning.read_all"]
 
 
 async def _assert_len(items, n):

@@ -1,60 +1,20 @@
-"""The warning inbox (a unit sees its own, a leader hers, the supervision office all) and the rules per scope,
-with the outgoing webhook's receiver and its signing secret (write-only)."""
-from typing import Annotated, Literal
+"""The warning rules per scope, with the outgoing webhook's receiver and its signing secret (write-only); the inbox
+itself is api/warning_inbox.py."""
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
-from datetime import datetime
-from sqlalchemy import select
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field, HttpUrl, SecretStr, field_validator
 
 from bihuan_shared.audit import record_audit
 from bihuan_shared.auth import Principal, Role, require_roles
 from bihuan_shared.web.deps import SessionDep
-from bihuan_shared.web.errors import Forbidden
-from bihuan_supervision.store.warning_tables import Warning, WarningRules
+from bihuan_supervision.store.warning_tables import WarningRules
 
 router = APIRouter(prefix="/warnings", tags=["warnings"])
 
 Supervisor = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR))]
 OVERSIGHT = (Role.SUPERVISOR, Role.TARGET_OFFICE)
-InboxReader = Annotated[Principal, Depends(require_roles(*OVERSIGHT, Role.LEADER, Role.UNIT_REPORTER))]
 RulesReader = Annotated[Principal, Depends(require_roles(*OVERSIGHT, Role.LEADER))]
-
-
-class WarningOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    kind: str
-    level: str
-    subject: str
-    target_id: str | None
-    milestone_id: str | None
-    unit: str | None
-    leader: str | None
-    message: str
-    status: str
-    raised_at: datetime
-    cleared_at: datetime | None
-    cleared_reason: str | None
-
-
-@router.get("")
-async def inbox(principal: InboxReader, session: SessionDep, status: Literal["open", "cleared", "all"] = "open",
-                limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[WarningOut]:
-    """Warnings for the caller: the unit's own, the leader's targets, or all of the scope for the office."""
-    query = select(Warning).where(Warning.scope == (principal.scope or "")).order_by(Warning.id.desc()).limit(limit)
-    if status != "all":
-        query = query.where(Warning.status == status)
-    if principal.has(*OVERSIGHT):
-        pass
-    elif principal.has(Role.LEADER):
-        query = query.where(Warning.leader == principal.user)
-    elif principal.unit:
-        query = query.where(Warning.unit == principal.unit)
-    else:
-        raise Forbidden("填报员身份须属于某个单位", code="unit_required")
-    return [WarningOut.model_validate(w) for w in (await session.scalars(query)).all()]
 
 
 class Rules(BaseModel):
