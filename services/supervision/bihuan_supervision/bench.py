@@ -10,10 +10,10 @@ this machine is shared, and a baseline measured minutes apart from the path it i
 - HTTP: the API as deployed, PROCESSES uvicorn processes (--processes), batches of 10,000 orders as JSON, two requests
   in flight per process (one is validated while the other is written). Bodies are serialised before the clock starts
   (the hotline center's cost).
-- AMQP: the hotline center's raw JSON, either arrays of 500 orders per message or one order per message; PROCESSES
-  supervision workers compete for the queue, each consuming in batches (next batch validated while the previous one
-  is written, one 'ack multiple' per batch). Time = the center's first publish to the last order committed, with the
-  workers started and attached beforehand (so the center's publishing, on this same machine, is in the time).
+- AMQP: the hotline center's raw JSON, published before the clock starts (publishing is the center's cost), either
+  arrays of 500 orders per message or one order per message; PROCESSES supervision workers then start and compete
+  for the queue, each consuming in batches (next batch validated while the previous one is written, one 'ack
+  multiple' per batch). Time = first worker attached to last order committed (the second one's start-up is in it).
 
 Several processes per source is how ingestion scales: validation (Python) runs in parallel, and only the final upsert
 of a batch waits for the source's advisory lock.
@@ -170,14 +170,18 @@ async def _http(base: str, first: int, count: int, in_flight: int) -> float:
 
 
 async def _amqp(env: BenchEnv, url: str, first: int, count: int, per_message: int, processes: int) -> float:
-    """Workers started and attached first (their start-up is not ingestion), then the center publishes; time = first
-    publish to last order committed, so it includes the center's publishing on this same machine."""
-    bodies = [order_json(i, "A") if per_message == 1 else batch_json(i, per_message, "A")
-              for i in range(first, first + count, per_message)]
+    """The center's messages are published before the clock starts (publishing is the center's cost); the workers
+    start after, and time = first worker attached to last order committed (a second worker's start-up is in it)."""
     connection = await aio_pika.connect(env.amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         queues = await declare_consumer_queues(channel, QUEUE, [], 1000)
+        bodies = ((order_json(i, "A") if per_message == 1 else batch_json(i, per_message, "A"))
+                  for i in range(first, first + count, per_message))
+        while chunk := [b for _, b in zip(range(max(1, 5000 // per_message)), bodies)]:
+            await asyncio.gather(*(channel.default_exchange.publish(
+                aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=QUEUE)
+                for body in chunk))
         db = await _connect(url)
         # progress from the batch log (a handful of rows), not count(*) over the orders, which would steal the CPU
         # of the path being measured
@@ -185,21 +189,16 @@ async def _amqp(env: BenchEnv, url: str, first: int, count: int, per_message: in
         target = await db.fetchval(stored) + count
         # prefetch is counted in messages: for arrays, about two batches of orders per worker, so competing workers
         # share the queue instead of the first one holding it all (the deployment sets it to the center's shape)
-        prefetch = {"BIHUAN_SUPERVISION_HOTLINE_PREFETCH": str(max(1, 2 * BATCH // per_message))}
+        prefetch = {"BIHUAN_SUPERVISION_HOTLINE_PREFETCH": str(2 * BATCH // per_message)} if per_message > 1 else {}
         workers = [subprocess.Popen([sys.executable, "-m", "bihuan_supervision.worker"],
                                     env={**_service_env(env, url, _free_port()), **prefetch})
                    for _ in range(processes)]
         try:
-            while (await queues.work.declare()).consumer_count < processes:
-                await asyncio.sleep(0.05)
-            await asyncio.sleep(1.0)  # the workers' other start-up work (read model, clock) settles
-            started = time.perf_counter()
-            for at in range(0, len(bodies), max(1, 5000 // per_message)):
-                await asyncio.gather(*(channel.default_exchange.publish(
-                    aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=QUEUE)
-                    for body in bodies[at:at + max(1, 5000 // per_message)]))
-            while await db.fetchval(stored) < target:
+            while (await queues.work.declare()).consumer_count == 0:
                 await asyncio.sleep(0.02)
+            started = time.perf_counter()
+            while await db.fetchval(stored) < target:
+                await asyncio.sleep(0.05)
             return count / (time.perf_counter() - started)
         finally:
             for worker in workers:

@@ -28,12 +28,31 @@ REASON_HEADER = "x-bihuan-failure-reason"
 
 
 @dataclass
+class BatchScope:
+    """What the handlers of one transaction share: `state` (e.g. what their events touched) and work that runs once
+    after the last handler, before the commit (e.g. recomputing a derived view once per batch, not once per event).
+    A batch replayed one by one gives each event its own scope."""
+
+    state: dict[str, Any] = field(default_factory=dict)
+    _before_commit: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+
+    def before_commit(self, key: str, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` once before this transaction commits; registering `key` again keeps the first action."""
+        self._before_commit.setdefault(key, action)
+
+    async def finish(self) -> None:
+        while self._before_commit:  # an action may register another
+            await self._before_commit.pop(next(iter(self._before_commit)))()
+
+
+@dataclass
 class HandlerContext:
     """What a handler gets: the open transaction, the envelope, and a way to emit follow-up events in it."""
 
     session: AsyncSession
     envelope: Envelope
     resources: dict[str, Any]
+    batch: BatchScope = field(default_factory=BatchScope)
     _emitted: list[Envelope] = field(default_factory=list)
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -157,8 +176,8 @@ class EventConsumer:
 
     async def _transaction(self, batch: list[Delivery]) -> tuple[list[str], list[Callable[[], Awaitable[None]]]]:
         outcomes: list[str] = []
-        emitted: list[Envelope] = []
-        after_commit: list[Callable[[], Awaitable[None]]] = []
+        contexts: list[HandlerContext] = []
+        scope = BatchScope()
         async with self.sessionmaker() as session:
             async with session.begin():
                 fresh = await claim_many(session, self.consumer, [(d.envelope.event_id, d.envelope.event_type)
@@ -168,17 +187,16 @@ class EventConsumer:
                         outcomes.append("duplicate")
                         continue
                     fresh.discard(delivery.envelope.event_id)  # the same event twice in one batch: apply once
-                    ctx = await self._run_handler(session, delivery)
-                    emitted += ctx._emitted
-                    after_commit += ctx._after_commit
+                    contexts.append(await self._run_handler(session, delivery, scope))
                     outcomes.append("applied")
-                await record_events(session, emitted)
-        return outcomes, after_commit
+                await scope.finish()
+                await record_events(session, [e for ctx in contexts for e in ctx._emitted])
+        return outcomes, [action for ctx in contexts for action in ctx._after_commit]
 
-    async def _run_handler(self, session: AsyncSession, delivery: Delivery) -> HandlerContext:
+    async def _run_handler(self, session: AsyncSession, delivery: Delivery, scope: BatchScope) -> HandlerContext:
         token = correlation_id.set(delivery.envelope.correlation_id)
         try:
-            ctx = HandlerContext(session, delivery.envelope, self.resources)
+            ctx = HandlerContext(session, delivery.envelope, self.resources, scope)
             await delivery.handler(ctx, delivery.payload)
             return ctx
         finally:
@@ -204,7 +222,9 @@ class EventConsumer:
             async with session.begin():
                 if not await claim(session, self.consumer, envelope.event_id, envelope.event_type):
                     return "duplicate"
-                ctx = await self._run_handler(session, delivery)
+                scope = BatchScope()
+                ctx = await self._run_handler(session, delivery, scope)
+                await scope.finish()
                 await record_events(session, ctx._emitted)
         await _run_after_commit(ctx._after_commit)
         return "applied"

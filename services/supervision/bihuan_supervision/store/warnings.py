@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Date, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
 
 from bihuan_shared.contracts.supervision import WarningCleared, WarningRaised
 from bihuan_supervision.domain.feeds.common import CST
@@ -25,35 +26,61 @@ def today() -> date:
 
 async def rules_for(session: AsyncSession, scope: str) -> tuple[Rules, str | None]:
     row = await session.get(WarningRules, scope)
-    if row is None:
-        return Rules(), None
-    return Rules(row.yellow_days, row.trajectory_tolerance, row.lag_repeats, row.spike_factor,
-                 row.spike_min_orders), row.webhook_url
+    return (Rules(), None) if row is None else (_rules(row), row.webhook_url)
+
+
+def _rules(row: WarningRules) -> Rules:
+    return Rules(row.yellow_days, row.trajectory_tolerance, row.lag_repeats, row.spike_factor, row.spike_min_orders)
 
 
 async def reassess_target(session: AsyncSession, target_id: str, day: date | None = None) -> list:
-    view = await session.get(TargetView, target_id)
-    if view is None:
-        return []
-    rules, _ = await rules_for(session, view.scope)
-    lags = await session.scalar(select(func.count()).select_from(LagSeen).where(LagSeen.target_id == target_id))
-    state = TargetState(view.id, view.title, view.lead_unit, view.leader, view.indicator_kind == "quantitative",
-                        view.direction or "up", view.cancelled,
-                        [MilestoneState(m.id, m.due_date, m.expected_value, m.completed_on is not None,
-                                        m.status == "overdue", m.latest_value, m.last_reported_at)
-                         for m in await _milestones(session, target_id)], lags or 0, view.year)
-    wanted = wanted_for_target(state, day or today(), rules)
-    open_rows = (await session.scalars(select(Warning).where(
-        Warning.scope == view.scope, Warning.target_id == target_id, Warning.status == "open",
-        Warning.kind.in_(TARGET_KINDS)).with_for_update())).all()
-    reason = "目标已取消" if view.cancelled else "条件已解除"
-    return await _sync(session, view.scope, open_rows, wanted, reason,
-                       dict(target_id=view.id, unit=view.lead_unit, leader=view.leader))
+    found = await reassess_targets(session, [target_id], day)
+    return found[target_id][1] if target_id in found else []
 
 
-async def _milestones(session: AsyncSession, target_id: str) -> list[MilestoneView]:
-    await session.flush()  # milestones added in this transaction (a target just published) count too
-    return list((await session.scalars(select(MilestoneView).where(MilestoneView.target_id == target_id))).all())
+async def reassess_targets(session: AsyncSession, target_ids: list[str], day: date | None = None
+                           ) -> dict[str, tuple[TargetView, list]]:
+    """The warnings of many targets (all those a consumer batch touched) in a fixed number of queries: their views,
+    their scopes' rules, lag counts, milestones and open warnings (locked) for all at once, and one flush for the
+    new rows. Returns {target id: (view, events)} for the targets the read model knows."""
+    await session.flush()  # milestones and lags added in this transaction count too
+    ids = sorted(set(target_ids))
+    views = (await session.scalars(select(TargetView).where(TargetView.id.in_(ids))
+                                   .options(lazyload(TargetView.milestones)))).all()
+    if not views:
+        return {}
+    rules = {row.scope: _rules(row) for row in (await session.scalars(select(WarningRules).where(
+        WarningRules.scope.in_({v.scope for v in views})))).all()}
+    lags = dict((await session.execute(select(LagSeen.target_id, func.count()).where(LagSeen.target_id.in_(ids))
+                                       .group_by(LagSeen.target_id))).all())
+    milestones = _by_target(await session.scalars(select(MilestoneView).where(MilestoneView.target_id.in_(ids))))
+    open_rows = _by_target(await session.scalars(select(Warning).where(
+        Warning.target_id.in_(ids), Warning.status == "open", Warning.kind.in_(TARGET_KINDS))
+        .order_by(Warning.id).with_for_update()))
+    day, now, planned = day or today(), datetime.now(UTC), {}
+    for v in views:
+        wanted = wanted_for_target(_state(v, milestones.get(v.id, []), lags.get(v.id, 0)), day,
+                                   rules.get(v.scope, Rules()))
+        planned[v.id] = (v, *_diff(session, v.scope, [w for w in open_rows.get(v.id, []) if w.scope == v.scope],
+                                   wanted, "目标已取消" if v.cancelled else "条件已解除",
+                                   dict(target_id=v.id, unit=v.lead_unit, leader=v.leader), now))
+    await session.flush()  # ids for the new warnings
+    return {tid: (v, cleared + _raised(rows)) for tid, (v, cleared, rows) in planned.items()}
+
+
+def _by_target(rows) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for row in rows:
+        out.setdefault(row.target_id, []).append(row)
+    return out
+
+
+def _state(view: TargetView, milestones: list[MilestoneView], lags: int) -> TargetState:
+    return TargetState(view.id, view.title, view.lead_unit, view.leader, view.indicator_kind == "quantitative",
+                       view.direction or "up", view.cancelled,
+                       [MilestoneState(m.id, m.due_date, m.expected_value, m.completed_on is not None,
+                                       m.status == "overdue", m.latest_value, m.last_reported_at)
+                        for m in milestones], lags, view.year)
 
 
 async def reassess_spikes(session: AsyncSession, scope: str, day: date | None = None) -> list:
@@ -130,24 +157,33 @@ async def _orders_per_topic_day(session: AsyncSession, scope: str, topics: set[s
 
 async def _sync(session: AsyncSession, scope: str, open_rows: list[Warning], wanted: list[Wanted], reason: str,
                 about: dict) -> list:
-    now = datetime.now(UTC)
+    cleared, rows = _diff(session, scope, open_rows, wanted, reason, about, datetime.now(UTC))
+    if rows:
+        await session.flush()
+    return cleared + _raised(rows)
+
+
+def _diff(session: AsyncSession, scope: str, open_rows: list[Warning], wanted: list[Wanted], reason: str,
+          about: dict, now: datetime) -> tuple[list, list[Warning]]:
+    """Clear the open warnings no longer wanted (returning their events) and add a row for each wanted one not open
+    yet (returned: their events need the ids the next flush gives them)."""
     want = {(w.kind, w.subject): w for w in wanted}
     have = {(w.kind, w.subject): w for w in open_rows}
-    events = []
+    cleared = []
     for key, row in have.items():
         if key not in want:
             row.status, row.cleared_at, row.cleared_reason = "cleared", now, reason
-            events.append(WarningCleared(warning_id=row.id, kind=row.kind, subject=row.subject,
-                                         target_id=row.target_id, unit=row.unit, leader=row.leader,
-                                         reason=reason, cleared_at=now))
-    for key, w in want.items():
-        if key in have:
-            continue
-        row = Warning(scope=scope, kind=w.kind, level=w.level, subject=w.subject, milestone_id=w.milestone_id,
-                      message=w.message, status="open", raised_at=now, detail={}, **about)
-        session.add(row)
-        await session.flush()
-        events.append(WarningRaised(warning_id=row.id, kind=w.kind, level=w.level, subject=w.subject,
-                                    target_id=row.target_id, milestone_id=w.milestone_id, unit=row.unit,
-                                    leader=row.leader, message=w.message, raised_at=now))
-    return events
+            cleared.append(WarningCleared(warning_id=row.id, kind=row.kind, subject=row.subject,
+                                          target_id=row.target_id, unit=row.unit, leader=row.leader,
+                                          reason=reason, cleared_at=now))
+    rows = [Warning(scope=scope, kind=w.kind, level=w.level, subject=w.subject, milestone_id=w.milestone_id,
+                    message=w.message, status="open", raised_at=now, detail={}, **about)
+            for key, w in want.items() if key not in have]
+    session.add_all(rows)
+    return cleared, rows
+
+
+def _raised(rows: list[Warning]) -> list[WarningRaised]:
+    return [WarningRaised(warning_id=r.id, kind=r.kind, level=r.level, subject=r.subject, target_id=r.target_id,
+                          milestone_id=r.milestone_id, unit=r.unit, leader=r.leader, message=r.message,
+                          raised_at=r.raised_at) for r in rows]
