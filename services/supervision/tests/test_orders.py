@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from bihuan_shared.bus.topology import declare_events_exchange
-from bihuan_shared.contracts.execution import MatterRaised
+from bihuan_shared.contracts.execution import MatterAnswered, MatterRaised
 from bihuan_shared.contracts.planning import Indicator, MilestoneSnapshot, TargetPublished
 from bihuan_shared.events import new_event
 from bihuan_shared.testing.services import bearer, eventually
@@ -133,6 +133,19 @@ async def test_an_order_about_an_important_matter_names_it_and_its_leader(client
         assert r.status_code == 201, r.text  # 404 until the matter has reached supervision's read model
         return r.json()
     order = await eventually(issued)
+    listed = (await client.get("/api/v1/matters", headers=office(settings))).json()
+    assert [(m["id"], m["target_id"], m["status"]) for m in listed] == [("MAT-1", "T-O", "open")]
+    assert (await client.get("/api/v1/matters", headers=bearer(settings, "leader", scope="demo", user="L-OTHER"))
+            ).json() == []
+    answered = MatterAnswered(matter_id="MAT-1", target_id="T-O", unit="U-JT", answer="已协调", answered_by="L-QIAN",
+                              answered_at=datetime.now(UTC))
+    await publish_envelopes(settings.amqp_url, [new_event(answered, scope="demo", aggregate_id="MAT-1", sequence=2)])
+
+    async def closed():
+        got = (await client.get("/api/v1/matters", params={"status": "answered"},
+                                headers=bearer(settings, "leader", scope="demo", user="L-QIAN"))).json()
+        assert [m["id"] for m in got] == ["MAT-1"]
+    await eventually(closed)
     # the matter's target and the leader it was raised to come with it
     assert (order["matter_id"], order["target_id"], order["leader"]) == ("MAT-1", "T-O", "L-QIAN")
     seen = (await client.get(f"/api/v1/orders/{order['id']}", headers=bearer(settings, "leader", scope="demo",

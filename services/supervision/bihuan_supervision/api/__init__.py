@@ -1,5 +1,5 @@
-from bihuan_supervision.api import (dashboards, feeds, hotline, metrics, orders, targets, warning_inbox, warnings,
-                                   webhooks)
+from bihuan_supervision.api import (dashboards, feeds, hotline, matters, metrics, orders, targets, warning_inbox,
+                                    warnings, webhooks)
 
 routers = [targets.router, feeds.router, hotline.router, metrics.router, warning_inbox.router, warnings.router,
-           orders.router, dashboards.router, webhooks.router]
+           orders.router, matters.router, dashboards.router, webhooks.router]
