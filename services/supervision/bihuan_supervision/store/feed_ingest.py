@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bihuan_supervision.domain.feeds import COUNTERS, FeedSource
 from bihuan_supervision.domain.feeds.common import HEAD_COLUMNS, METRIC_COLUMNS
-from bihuan_supervision.store.models import Base
+from bihuan_supervision.store.models import Base, load_all_tables
 
 _SUMS = ", ".join(f"sum(((counted >> {i}) & 1) * sign) AS {name}" for i, name in enumerate(COUNTERS))
 _ADD = ", ".join(f"{name} = t.{name} + excluded.{name}" for name in COUNTERS)
@@ -56,6 +56,7 @@ def _plan(source: FeedSource) -> _Plan:
     table, key = source.table, source.key
     stage = f"stage_{table}"
     columns = tuple(c for c in source.all_columns if c not in HEAD_COLUMNS)
+    load_all_tables()
     spec = Base.metadata.tables[table].c
     times = tuple(i for i, c in enumerate(columns)
                   if isinstance(spec[c].type, DateTime) and spec[c].type.timezone)
