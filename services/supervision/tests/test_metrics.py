@@ -81,6 +81,8 @@ async def test_closing_a_period_publishes_and_late_data_republishes(client, work
         assert r.status_code == 200 and r.json()["published"] == 4  # U-A x 3 sources, U-B hotline
         again = await client.post("/api/v1/metrics/periods/2026-03/close", headers=headers(settings))
         assert again.status_code == 409
+        quarter = await client.post("/api/v1/metrics/periods/2026-Q1/close", headers=headers(settings))
+        assert quarter.status_code == 200 and quarter.json()["published"] == 4
         late = order("M-3", version=2, unit="U-A", repeat_of="M-1", resolved=True, satisfaction="满意",
                      status_history=[step("签收", D + "10:30:00"), step("办结", "2026-03-04T10:00:00")])
         await client.post("/api/v1/feeds/hotline/records", json=[late], headers=bearer(settings, "feed", scope="demo"))
@@ -91,9 +93,13 @@ async def test_closing_a_period_publishes_and_late_data_republishes(client, work
             if message is not None:
                 payload = orjson.loads(message.body)["payload"]
                 if (payload["unit"], payload["source"]) == ("U-A", "hotline"):
-                    seen[payload["revision"]] = payload
-            assert 2 in seen and 1 in seen
+                    seen[payload["period"], payload["revision"]] = payload
+            assert set(seen) == {("2026-03", 1), ("2026-03", 2), ("2026-Q1", 1), ("2026-Q1", 2)}
         await eventually(both_revisions)
+        # the quarter holding the late month is republished too, February's order included
+        assert seen["2026-Q1", 1]["counts"]["records"] == 4
+        assert seen["2026-Q1", 2]["metrics"]["on_time_close_rate"] == 0.75
+        seen = {revision: payload for (period, revision), payload in seen.items() if period == "2026-03"}
         assert seen[1]["metrics"]["on_time_close_rate"] == 0.5 and seen[1]["counts"]["records"] == 3
         assert seen[2]["metrics"]["on_time_close_rate"] == round(2 / 3, 6)
         assert seen[2]["metrics"]["on_time_sign_in_rate"] == round(2 / 3, 6)
