@@ -151,6 +151,8 @@ async def test_an_order_about_an_important_matter_names_it_and_its_leader(client
     seen = (await client.get(f"/api/v1/orders/{order['id']}", headers=bearer(settings, "leader", scope="demo",
                                                                              user="L-QIAN"))).json()
     assert seen["subject_kind"] == "matter"
+    issued = await _issued_event(settings, order["id"])
+    assert (issued["subject_kind"], issued["matter_id"], issued["target_id"]) == ("matter", "MAT-1", "T-O")
 
     r = await client.post("/api/v1/orders", json={**body, "matter_id": None}, headers=office(settings))
     assert r.status_code == 422 and r.json()["details"] == [{"field": "matter_id", "message": "督办重要事项须指明 matter_id"}]
@@ -161,3 +163,19 @@ async def test_an_order_about_an_important_matter_names_it_and_its_leader(client
     assert r.status_code == 422 and r.json()["error"] == "order_subject_conflict"
     other_scope = bearer(settings, "supervisor", scope="other", user="督查室-外区")
     assert (await client.post("/api/v1/orders", json=body, headers=other_scope)).status_code == 404
+
+
+async def _issued_event(settings, order_id: str) -> dict:
+    """The payload of the order's supervision.order.issued event, as the outbox holds it for the bus."""
+    import asyncpg
+    import orjson
+
+    from bihuan_shared.db import asyncpg_dsn
+
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    try:
+        bodies = await conn.fetch("SELECT body FROM outbox WHERE event_type = 'supervision.order.issued'")
+    finally:
+        await conn.close()
+    (payload,) = [p for p in (orjson.loads(b["body"])["payload"] for b in bodies) if p["order_id"] == order_id]
+    return payload

@@ -75,6 +75,7 @@ class SupervisionOrderIssued(BaseModel):
     target_id: str | None = None
     milestone_id: str | None = None
     warning_id: int | None = None
+    matter_id: str | None = None  # an order about an important matter (重要事项) names it (added in a compatible way)
     title: str
     reply_by: date
     issued_by: str

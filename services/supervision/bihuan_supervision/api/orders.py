@@ -46,8 +46,9 @@ async def issue(body: IssueIn, request: Request, principal: Supervisor, session:
         session.add(step(order, "issued", principal.user, note=body.requirement))
         await emit(session, order, SupervisionOrderIssued(
             order_id=order.id, unit=order.unit, leader=leader, subject_kind=body.subject_kind,
-            target_id=body.target_id, milestone_id=body.milestone_id, warning_id=body.warning_id, title=body.title,
-            reply_by=body.reply_by, issued_by=principal.user, issued_at=order.issued_at), _resources(request), after)
+            target_id=body.target_id, milestone_id=body.milestone_id, warning_id=body.warning_id,
+            matter_id=body.matter_id, title=body.title, reply_by=body.reply_by, issued_by=principal.user,
+            issued_at=order.issued_at), _resources(request), after)
         await record_audit(session, principal, "order.issued", "supervision_order", order.id,
                            after=body.model_dump(mode="json"))
     await _run(after)
