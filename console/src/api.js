@@ -44,6 +44,13 @@ export async function call(method, service, path, { params, body, form, quiet } 
   return data
 }
 
+// An evidence file (佐证材料) is uploaded to execution once; reports and order replies then name its id.
+export async function uploadEvidence(file) {
+  const form = new FormData()
+  form.append('file', file)
+  return call('POST', 'execution', 'evidence', { form })
+}
+
 export const get = (service, path, params, opts = {}) => call('GET', service, path, { params, ...opts })
 export const post = (service, path, body, opts = {}) => call('POST', service, path, { body, ...opts })
 export const put = (service, path, body, opts = {}) => call('PUT', service, path, { body, ...opts })
