@@ -1,68 +1,44 @@
-"""Keeping execution's copy of the target book from planning's events. Stale or repeated versions are ignored by
-the aggregate sequence; milestone progress survives a new version (a moved milestone keeps what was reported)."""
-from datetime import date
+"""Keeping execution's copy of the target book from planning's events (the rules: events/target_versions.py).
 
-from sqlalchemy import select
-
+A handler only notes its event; the consumer batch applies its notes once, after its last handler: the touched
+targets and their milestones are locked and loaded in one query each, the events folded in delivery order, and the
+rows written in one statement per table and kind (new / known). A batch of a hundred events costs a handful of
+statements, not three or more per event; a batch replayed one by one applies each event alone, the same way."""
 from bihuan_execution.clock import today
-from bihuan_execution.domain.status import status_of
-from bihuan_execution.store.models import MilestoneCopy, TargetCopy
+from bihuan_execution.events.target_versions import TargetVersions
+from bihuan_execution.store.target_book import lock_targets, write_milestones, write_targets
 from bihuan_shared.bus.consumer import HandlerContext
 from bihuan_shared.contracts.planning import TargetAdjusted, TargetCancelled, TargetPublished, TargetSnapshot
 
+_NOTED = "execution.targets.noted"
+
 
 async def on_target_published(ctx: HandlerContext, event: TargetPublished) -> None:
-    await _apply_snapshot(ctx, event)
+    _note(ctx, event)
 
 
 async def on_target_adjusted(ctx: HandlerContext, event: TargetAdjusted) -> None:
-    await _apply_snapshot(ctx, event)
+    _note(ctx, event)
 
 
 async def on_target_cancelled(ctx: HandlerContext, event: TargetCancelled) -> None:
-    target = await ctx.session.get(TargetCopy, event.target_id, with_for_update=True)
-    if target is not None and ctx.envelope.sequence > target.event_seq:
-        target.cancelled = True
-        target.event_seq = ctx.envelope.sequence
+    _note(ctx, event)
 
 
-async def _apply_snapshot(ctx: HandlerContext, event: TargetSnapshot) -> None:
-    seq = ctx.envelope.sequence
-    target = await ctx.session.scalar(select(TargetCopy).where(TargetCopy.id == event.target_id).with_for_update())
-    if target is not None and seq <= target.event_seq:
-        return  # an older or repeated version: the copy already knows better
-    if target is None:
-        target = TargetCopy(id=event.target_id, milestones=[])
-        ctx.session.add(target)
-    target.scope = ctx.envelope.scope
-    for field in ("year", "code", "title", "category", "lead_unit", "leader", "version", "parent_id", "area"):
-        setattr(target, field, getattr(event, field))
-    target.responsible_units = list(event.responsible_units)
-    target.cooperating_units = list(event.cooperating_units)
-    target.indicator = event.indicator.model_dump()
-    target.event_seq = seq
-    target.cancelled = False
-    _merge_milestones(target, event, today(ctx.resources["settings"]), ctx.resources["settings"].due_soon_days)
+def _note(ctx: HandlerContext, event: TargetSnapshot | TargetCancelled) -> None:
+    noted = ctx.batch.state.setdefault(_NOTED, [])
+    noted.append((ctx.envelope.sequence, ctx.envelope.scope, event))
+    ctx.batch.before_commit(_NOTED, lambda: _apply(ctx, noted))
 
 
-def _merge_milestones(target: TargetCopy, event: TargetSnapshot, day: date, soon_days: int) -> None:
-    existing = {m.id: m for m in target.milestones}
-    merged = []
-    for snap in event.milestones:
-        m = existing.get(snap.milestone_id) or MilestoneCopy(id=snap.milestone_id, completed_on=None)
-        m.seq, m.due_date = snap.seq, snap.due_date
-        m.expected_value, m.deliverable = snap.expected_value, snap.deliverable
-        m.withdrawn = False
-        # A moved due date re-judges the milestone: done early/late is relative to the date now in force.
-        # An open milestone past its (new) due date shows overdue at once; the overdue *event* is the clock's job.
-        m.status = status_of(m.due_date, m.completed_on, day, soon_days)
-        merged.append(m)
-    # A milestone dropped by an adjustment is withdrawn, not deleted: its reports and lag reasons stay in history.
-    for m in existing.values():
-        if m not in merged:
-            m.withdrawn = True
-            merged.append(m)
-    target.milestones = merged
+async def _apply(ctx: HandlerContext, noted: list[tuple[int, str, TargetSnapshot | TargetCancelled]]) -> None:
+    settings = ctx.resources["settings"]
+    targets, milestones = await lock_targets(ctx.session, sorted({event.target_id for *_, event in noted}))
+    versions = TargetVersions(targets, milestones, today(settings), settings.due_soon_days)
+    for sequence, scope, event in noted:
+        versions.apply(sequence, scope, event)
+    await write_targets(ctx.session, *versions.target_rows())
+    await write_milestones(ctx.session, *versions.milestone_rows())
 
 
 HANDLERS = {
