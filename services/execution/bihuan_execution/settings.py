@@ -1,6 +1,7 @@
 from datetime import date
+from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from bihuan_shared.settings import ServiceSettings
@@ -31,10 +32,32 @@ class ExecutionSettings(ServiceSettings):
     overdue_clock_seconds: float = 60.0
     overdue_batch_size: int = 500
 
-    # Evidence files: local disk by default (content-addressed by sha256).
+    # Evidence files, content-addressed by sha256: on local disk (one copy of the service, or a shared volume) or in
+    # an S3-compatible object store (AWS, MinIO, Ceph, a city's object store), which every copy reaches.
+    evidence_store: Literal["local", "s3"] = "local"
     evidence_dir: str = "var/execution-evidence"
     evidence_max_bytes: int = 20 * 1024 * 1024
     evidence_types: list[str] = EVIDENCE_TYPES
+    evidence_s3_endpoint_url: str | None = None  # None: AWS itself; e.g. http://minio:9000
+    evidence_s3_bucket: str = ""
+    evidence_s3_region: str = "us-east-1"
+    # None: the SDK's own chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, an instance or pod role).
+    evidence_s3_access_key: str | None = None
+    evidence_s3_secret_key: SecretStr | None = None
+    evidence_s3_path_style: bool = True  # http://host/bucket/key: MinIO, Ceph and most on-premises stores need it
+    evidence_s3_prefix: str = ""  # e.g. "execution/evidence/" when the bucket is shared
+    # Files larger than a part go up in parts, one part in memory at a time (S3's smallest part is 5 MiB).
+    evidence_s3_part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
+    evidence_s3_timeout_seconds: float = Field(default=10.0, gt=0)
+    evidence_s3_max_attempts: int = Field(default=3, ge=1)
+
+    @model_validator(mode="after")
+    def check_evidence_store(self) -> "ExecutionSettings":
+        if self.evidence_store == "s3" and not self.evidence_s3_bucket:
+            raise ValueError("evidence_store=s3 needs evidence_s3_bucket")
+        prefix = self.evidence_s3_prefix.strip("/")
+        self.evidence_s3_prefix = prefix + "/" if prefix else ""
+        return self
 
     @model_validator(mode="after")
     def bound_evidence_uploads(self) -> "ExecutionSettings":

@@ -18,10 +18,12 @@ class Card:
     rank: int = 0
     grade: str = ""
     bottom: bool = False
+    grade_decision: dict | None = None  # how a tie on a quota's boundary was graded (grading.py), else None
     proposals: list[dict] = field(default_factory=list)  # accountability the scheme's rules call for
 
     def as_dict(self) -> dict:
         return {"unit": self.unit, "name": self.name, "group": self.group, "total": self.total, "passed": self.passed,
                 "vetoed": self.vetoed, "rank": self.rank, "grade": self.grade, "bottom": self.bottom,
-                "components": self.components, "red_targets": self.red_targets, "proposals": self.proposals,
+                "grade_decision": self.grade_decision, "components": self.components, "red_targets": self.red_targets,
+                "proposals": self.proposals,
                 "lines": [line.as_dict() for line in self.lines]}

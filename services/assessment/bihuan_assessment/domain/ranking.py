@@ -1,7 +1,6 @@
-"""Ranking within a group, grades with quotas, bottom-rank flags (末位) and the accountability the rules call for."""
-import math
-
+"""Ranking within a group, grades (grading.py), bottom-rank flags (末位) and the accountability the rules call for."""
 from bihuan_assessment.domain.card import Card
+from bihuan_assessment.domain.grading import assign_grades
 from bihuan_assessment.domain.rules import Group
 
 
@@ -15,7 +14,7 @@ def grade_and_rank(group: Group, cards: list[Card]) -> None:
     for i, card in enumerate(ordered):
         same = i > 0 and _key(ordered[i - 1]) == _key(card)
         card.rank = ordered[i - 1].rank if same else i + 1
-    _grade(group, ordered)
+    assign_grades(group, ordered)
     n = len(ordered)
     for card in ordered:
         card.bottom = group.bottom_count > 0 and card.rank > n - group.bottom_count
@@ -25,25 +24,6 @@ def grade_and_rank(group: Group, cards: list[Card]) -> None:
 
 def _neg(code: str) -> tuple:
     return tuple(-ord(ch) for ch in code)  # ties listed by unit code, ascending
-
-
-def _grade(group: Group, ordered: list[Card]) -> None:
-    if group.mode == "pass_fail":
-        for card in ordered:
-            card.grade = group.pass_grade if card.passed else group.fail_grade
-        return
-    n, used = len(ordered), {g.name: 0 for g in group.grades}
-    lowest = group.grades[-1]
-    for card in ordered:
-        card.grade = lowest.name
-        if card.vetoed:
-            continue
-        for g in group.grades:
-            limit = math.floor(g.quota * n + 1e-9) if g.quota is not None else n
-            if card.total >= g.min_score and used[g.name] < limit:
-                card.grade = g.name
-                used[g.name] += 1
-                break
 
 
 def _proposals(group: Group, card: Card) -> list[dict]:

@@ -87,6 +87,30 @@ class Grade(BaseModel):
     quota: float | None = Field(None, gt=0, le=1, description="at most this share of the group")
 
 
+class QuotaTies(BaseModel):
+    """What happens when units with the same total straddle a grade's quota (名额), e.g. two units tied at 95 for the
+    last 优秀 place. No committee defends splitting them by unit code, so the scheme says:
+    - "share" (default): all tied units get the higher grade; the quota is exceeded and that is recorded;
+    - "lower": none of them takes the higher grade; its remaining places stay unused (a lower total never takes them);
+    - "tiebreak": compare the named components (e.g. "completion") or indicators ("centers.satisfaction") in order,
+      higher first; units still tied after all of them are settled by `fallback` ("share" or "lower").
+    A shorthand string ("share" / "lower") is accepted for the rule alone."""
+    rule: Literal["share", "lower", "tiebreak"] = "share"
+    tiebreakers: list[str] = Field(default=[], max_length=10)
+    fallback: Literal["share", "lower"] = "share"
+
+    @model_validator(mode="before")
+    @classmethod
+    def shorthand(cls, value):
+        return {"rule": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def named(self) -> "QuotaTies":
+        if self.rule == "tiebreak" and not self.tiebreakers:
+            raise ValueError("quota_ties: 规则 tiebreak 需要在 tiebreakers 中列出比较的组成部分")
+        return self
+
+
 class AccountabilityRule(BaseModel):
     kind: Literal["veto", "red_targets", "grade", "bottom", "fail"]
     above: int = Field(0, ge=0)  # red_targets: more than this many red targets
@@ -109,6 +133,7 @@ class Group(BaseModel):
                            Grade(name="合格", min_score=60), Grade(name="不合格")]
     pass_grade: str = "达标"
     fail_grade: str = "不达标"
+    quota_ties: QuotaTies = QuotaTies()
     bottom_count: int = Field(0, ge=0)
     accountability: list[AccountabilityRule] = []
 
@@ -123,7 +148,20 @@ class Group(BaseModel):
         _unique(f"考核组 {self.key} 的等次", [g.name for g in self.grades])
         if not self.grades:
             raise ValueError(f"考核组 {self.key}: 至少需要一个等次")
+        for name in self.quota_ties.tiebreakers:
+            if self.tiebreaker(name) is None:
+                raise ValueError(f"考核组 {self.key}: quota_ties.tiebreakers 中的「{name}」不是本组的组成部分或指标"
+                                 "（写组成部分的 key，或「组成部分key.指标key」）")
         return self
+
+    def tiebreaker(self, name: str) -> tuple[Component, Indicator | None] | None:
+        """A tiebreaker's component, and its indicator when the name is "component.indicator"."""
+        key, _, indicator = name.partition(".")
+        c = next((c for c in self.components if c.key == key), None)
+        if c is None or not indicator:
+            return (c, None) if c else None
+        ind = next((i for i in c.indicators if i.key == indicator), None)
+        return (c, ind) if ind else None
 
     def item(self, key: str) -> Item | None:
         return next((i for i in self.items if i.key == key), None)

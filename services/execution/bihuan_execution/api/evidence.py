@@ -1,15 +1,18 @@
 """Evidence files (佐证材料): upload once (multipart), then name them in a progress report or a contribution."""
 import asyncio
 from pathlib import PurePath
+from typing import Annotated
 
-from fastapi import APIRouter, Request, UploadFile
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from bihuan_execution.api.access import require_reporter, settings_of
 from bihuan_execution.api.schemas import EvidenceOut
 from bihuan_execution.domain.evidence import content_matches
-from bihuan_execution.evidence.storage import LocalDiskStorage, TooBig
+from bihuan_execution.evidence.backends import app_storage
+from bihuan_execution.evidence.download import download_response
+from bihuan_execution.evidence.storage import EvidenceStorage, Stored, TooBig
 from bihuan_execution.settings import EVIDENCE_MULTIPART_OVERHEAD
 from bihuan_execution.store.models import Contribution, Evidence, ProgressReport, TargetCopy
 from bihuan_shared.audit import record_audit
@@ -20,14 +23,15 @@ from bihuan_shared.web.errors import Forbidden, Invalid, NotFound, TooLarge
 router = APIRouter(tags=["evidence"])
 
 
-def storage_of(request: Request) -> LocalDiskStorage:
-    return LocalDiskStorage(settings_of(request).evidence_dir)
+def storage_of(request: Request) -> EvidenceStorage:
+    return app_storage(request.app.state, settings_of(request))
 
 
 @router.post("/evidence", status_code=201)
-async def upload_evidence(file: UploadFile, request: Request, principal: CurrentPrincipal,
-                          session: SessionDep) -> EvidenceOut:
-    """Upload one evidence file for the caller's unit (size and type limits apply); returns its id and sha256."""
+async def upload_evidence(file: UploadFile, request: Request, principal: CurrentPrincipal, session: SessionDep,
+                          sha256: Annotated[str | None, Form(pattern="^[0-9a-fA-F]{64}$")] = None) -> EvidenceOut:
+    """Upload one evidence file for the caller's unit (size and type limits apply; `sha256`, if sent, must be the
+    file's); returns its id and sha256."""
     require_reporter(principal)
     settings = settings_of(request)
     limit = settings.evidence_max_bytes
@@ -39,15 +43,21 @@ async def upload_evidence(file: UploadFile, request: Request, principal: Current
     if content_type not in settings.evidence_types:
         raise Invalid(f"不支持的文件类型 {content_type or '(未声明)'}", code="evidence_type_not_allowed",
                       details=[{"field": "file", "message": "允许: " + ", ".join(settings.evidence_types)}])
+
+    def accept(received: Stored) -> None:  # before the store keeps it: a refused file leaves nothing behind
+        if received.size == 0:
+            raise Invalid("文件为空", code="evidence_empty", details=[{"field": "file", "message": "文件为空"}])
+        if not content_matches(content_type, received.head):
+            raise Invalid(f"文件内容与声明的类型 {content_type} 不符", code="evidence_type_mismatch",
+                          details=[{"field": "file", "message": "文件内容与类型不符"}])
+        if sha256 and received.sha256 != sha256.lower():
+            raise Invalid("文件的 sha256 与声明的不符", code="evidence_hash_mismatch",
+                          details=[{"field": "sha256", "message": f"文件的 sha256 为 {received.sha256}"}])
+
     try:
-        stored = await asyncio.to_thread(storage_of(request).put, file.file, limit)
+        stored = await asyncio.to_thread(storage_of(request).put, file.file, limit, accept)
     except TooBig:
         raise too_large from None
-    if stored.size == 0:
-        raise Invalid("文件为空", code="evidence_empty", details=[{"field": "file", "message": "文件为空"}])
-    if not content_matches(content_type, stored.head):
-        raise Invalid(f"文件内容与声明的类型 {content_type} 不符", code="evidence_type_mismatch",
-                      details=[{"field": "file", "message": "文件内容与类型不符"}])
     filename = PurePath((file.filename or "evidence").replace("\\", "/")).name[:255] or "evidence"
     async with session.begin():
         evidence = Evidence(scope=principal.scope or "*", unit=principal.unit, filename=filename,
@@ -63,7 +73,7 @@ async def upload_evidence(file: UploadFile, request: Request, principal: Current
 
 @router.get("/evidence/{evidence_id}")
 async def download_evidence(evidence_id: str, request: Request, principal: CurrentPrincipal,
-                            session: SessionDep) -> FileResponse:
+                            session: SessionDep) -> StreamingResponse:
     """The file itself, for its unit, the units owning the target it supports, and oversight roles."""
     evidence = await session.get(Evidence, evidence_id)
     if evidence is None:
@@ -72,8 +82,8 @@ async def download_evidence(evidence_id: str, request: Request, principal: Curre
     if not (principal.has(Role.TARGET_OFFICE, Role.LEADER, Role.SUPERVISOR, Role.ASSESSOR)
             or principal.unit == evidence.unit or principal.unit in await _owner_units(session, evidence)):
         raise Forbidden("无权查看其他单位的佐证材料", code="unit_forbidden")
-    return FileResponse(storage_of(request).path_of(evidence.storage_key), media_type=evidence.content_type,
-                        filename=evidence.filename)
+    download = await asyncio.to_thread(storage_of(request).open, evidence.storage_key)
+    return download_response(download, evidence.content_type, evidence.filename)
 
 
 async def _owner_units(session, evidence: Evidence) -> set[str]:
