@@ -1,18 +1,24 @@
 """Evidence files: stored with their sha256, refused with a clear 413 / 422 when too large, of a type not allowed,
-or not what they claim to be; attached once, by their own unit, and readable by the target's units."""
+not what they claim to be or not the hash the client declared; attached once, by their own unit, and readable by the
+target's units. Every test runs on the local disk store and on an S3-compatible server (tests/conftest.py)."""
 import hashlib
 from datetime import timedelta
-from pathlib import Path
 
+import pytest
+
+from bihuan_execution.evidence.testing import StoreView
 from bihuan_execution.testing import DAY0, headers, publish_targets, snapshot
+
+pytestmark = pytest.mark.parametrize("settings", ["local", "s3"], indirect=True, scope="module")
 
 LEAD, OTHER = "U-GHJ", "U-ZJW"
 PDF = b"%PDF-1.7\n" + "现场照片与验收单".encode() * 500
 
 
-async def _upload(api, settings, content: bytes, content_type: str, unit: str = LEAD, name: str = "验收单.pdf"):
+async def _upload(api, settings, content: bytes, content_type: str, unit: str = LEAD, name: str = "验收单.pdf",
+                  sha256: str | None = None):
     return await api.post("/api/v1/evidence", files={"file": (name, content, content_type)},
-                          headers=headers(settings, "unit_reporter", unit))
+                          data={"sha256": sha256} if sha256 else None, headers=headers(settings, "unit_reporter", unit))
 
 
 async def test_upload_limits_give_clear_errors(api, settings):
@@ -20,8 +26,9 @@ async def test_upload_limits_give_clear_errors(api, settings):
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["sha256"] == hashlib.sha256(PDF).hexdigest() and body["size_bytes"] == len(PDF)
-    stored = Path(settings.evidence_dir) / body["sha256"][:2] / body["sha256"]
-    assert stored.read_bytes() == PDF
+    store = StoreView(settings)
+    key = f"{body['sha256'][:2]}/{body['sha256']}"
+    assert store.keys() == {key} and store.read(key) == PDF
 
     r = await _upload(api, settings, b"%PDF-" + b"x" * settings.evidence_max_bytes, "application/pdf")
     assert r.status_code == 413 and r.json()["error"] == "evidence_too_large"
@@ -38,7 +45,22 @@ async def test_upload_limits_give_clear_errors(api, settings):
     assert r.status_code == 422
     r = await _upload(api, settings, PDF, "application/pdf", unit=None)
     assert r.status_code == 403
-    assert not list((Path(settings.evidence_dir) / "tmp").iterdir()), "refused uploads leave nothing behind"
+    assert store.keys() == {key} and not store.leftovers(), "refused uploads leave nothing behind"
+
+
+async def test_a_declared_hash_must_be_the_files(api, settings):
+    store = StoreView(settings)
+    before = store.keys()
+    notes = "整改台账".encode() * 100
+    r = await _upload(api, settings, notes, "text/plain", name="台账.txt", sha256=hashlib.sha256(b"other").hexdigest())
+    assert r.status_code == 422 and r.json()["error"] == "evidence_hash_mismatch"
+    assert r.json()["details"] == [{"field": "sha256", "message": f"文件的 sha256 为 {hashlib.sha256(notes).hexdigest()}"}]
+    r = await _upload(api, settings, notes, "text/plain", name="台账.txt", sha256="not-a-hash")
+    assert r.status_code == 422 and r.json()["details"][0]["field"] == "body.sha256"
+    assert store.keys() == before and not store.leftovers(), "a refused hash stores nothing"
+
+    r = await _upload(api, settings, notes, "text/plain", name="台账.txt", sha256=hashlib.sha256(notes).hexdigest().upper())
+    assert r.status_code == 201 and r.json()["sha256"] == hashlib.sha256(notes).hexdigest()
 
 
 async def test_evidence_attaches_once_to_its_own_units_report(api, settings):
