@@ -87,5 +87,6 @@ async def test_evidence_attaches_once_to_its_own_units_report(api, settings):
     assert history["reports"][0]["evidence"][0]["filename"] == "验收单.pdf"
     r = await api.get(f"/api/v1/evidence/{mine['id']}", headers=headers(settings, "supervisor"))
     assert r.status_code == 200 and r.content == PDF and r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"] == "attachment; filename*=utf-8''%E9%AA%8C%E6%94%B6%E5%8D%95.pdf"
     r = await api.get(f"/api/v1/evidence/{mine['id']}", headers=headers(settings, "unit_reporter", OTHER))
     assert r.status_code == 403
