@@ -119,3 +119,18 @@ def test_a_large_file_is_never_whole_in_memory(s3_settings):
     assert received == size
     print(f"put peak {put_peak / MiB:.1f} MiB, download peak {open_peak / MiB:.1f} MiB, part {part / MiB:.0f} MiB")
     assert put_peak < 2.5 * part and open_peak < part
+
+
+def test_s3_settings_come_from_the_environment_and_need_a_bucket(monkeypatch):
+    monkeypatch.setenv("BIHUAN_EXECUTION_EVIDENCE_STORE", "s3")
+    with pytest.raises(ValueError, match="evidence_s3_bucket"):
+        ExecutionSettings()
+    monkeypatch.setenv("BIHUAN_EXECUTION_EVIDENCE_S3_BUCKET", "bihuan-evidence")
+    monkeypatch.setenv("BIHUAN_EXECUTION_EVIDENCE_S3_PREFIX", "/execution/evidence")
+    monkeypatch.setenv("BIHUAN_EXECUTION_EVIDENCE_S3_SECRET_KEY", "s3cr3t")
+    settings = ExecutionSettings()
+    assert settings.evidence_s3_prefix == "execution/evidence/" and settings.evidence_s3_path_style
+    assert settings.evidence_s3_secret_key.get_secret_value() == "s3cr3t" and "s3cr3t" not in repr(settings)
+    monkeypatch.setenv("BIHUAN_EXECUTION_EVIDENCE_S3_PART_BYTES", str(MiB))
+    with pytest.raises(ValueError, match="evidence_s3_part_bytes"):
+        ExecutionSettings()
