@@ -193,3 +193,11 @@ def test_keda_scales_workers_on_queues_the_code_declares(variant, service, reque
         (host,) = [r for r in auth["secretTargetRef"] if r["parameter"] == "host"]
         assert host["key"] == f"BIHUAN_{service.upper()}_AMQP_URL" and host["name"] == f"bihuan-{service}-secrets"
     assert AUTOSCALED[service] in watched, f"{AUTOSCALED[service]} is what {service}'s busy season fills"
+
+
+def test_city_keeps_evidence_where_every_replica_finds_it(city_objects):
+    """Several execution API copies cannot share a pod's disk: the city's evidence goes to its object store."""
+    (config,) = [c for n, c in by_kind(city_objects, "ConfigMap").items() if n.startswith("bihuan-execution-")]
+    assert by_kind(city_objects, "Deployment")["execution-api"]["spec"]["replicas"] > 1
+    assert config["data"]["BIHUAN_EXECUTION_EVIDENCE_STORE"] == "s3"
+    assert config["data"]["BIHUAN_EXECUTION_EVIDENCE_S3_BUCKET"]
