@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Awaitable, Callable
 
 import aio_pika
+from aio_pika.exceptions import ChannelInvalidStateError
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -106,6 +107,8 @@ class EventConsumer:
         self._side_channel: AbstractChannel | None = None
         self._pending: asyncio.Queue[Delivery] = asyncio.Queue()
         self._applier: asyncio.Task | None = None
+        # Delivery tags received and not yet settled, per channel (tags restart on a reopened channel).
+        self._unsettled: dict[Any, set[int]] = {}
 
     async def start(self) -> None:
         self._channel = await self.connection.channel()
@@ -125,6 +128,7 @@ class EventConsumer:
             await asyncio.gather(self._applier, return_exceptions=True)
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
+        self._received(message)
         try:
             envelope = Envelope.from_bytes(message.body)
             payload = REGISTRY.parse(envelope)
@@ -133,7 +137,7 @@ class EventConsumer:
             return
         handler = self.handlers.get(envelope.event_type)
         if handler is None:
-            await message.ack()
+            await self._ack(message)
             return
         await self._pending.put(Delivery(message, envelope, payload, handler))
 
@@ -167,8 +171,8 @@ class EventConsumer:
                 log.info("batch rolled back; applying one by one", extra={"size": len(batch), "error": repr(exc)})
             else:
                 await _run_after_commit(after_commit)
+                await self._ack_batch([delivery.message for delivery in batch])
                 for delivery, outcome in zip(batch, outcomes):
-                    await _ack(delivery.message)
                     self._observe(delivery, outcome, started)
                 return
         for delivery in batch:
@@ -207,7 +211,7 @@ class EventConsumer:
         started = time.perf_counter()
         try:
             outcome = await self._handle(delivery)
-            await _ack(message)
+            await self._ack(message)
             self._observe(delivery, outcome, started)
         except PermanentFailure as exc:
             await self._dead_letter(message, f"{type(exc).__name__}: {exc}")
@@ -242,7 +246,7 @@ class EventConsumer:
         assert self._side_channel is not None
         copy = _copy(message, {RETRIES_HEADER: retries + 1})
         await self._side_channel.default_exchange.publish(copy, routing_key=self.queues.retry.name)
-        await _ack(message)
+        await self._ack(message)
         EVENTS_CONSUMED.labels(self.consumer, message.type or "?", "retried").inc()
 
     async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
@@ -250,16 +254,50 @@ class EventConsumer:
         copy = _copy(message, {REASON_HEADER: reason[:4000], "x-bihuan-failed-at": datetime.now(UTC).isoformat(),
                                "x-bihuan-routing-key": message.routing_key or ""})
         await self._dead_exchange.publish(copy, routing_key=f"{self.consumer}.dlq")
-        await _ack(message)
+        await self._ack(message)
         EVENTS_DEAD_LETTERED.labels(self.consumer).inc()
 
+    def _received(self, message: AbstractIncomingMessage) -> None:
+        channel = _channel_of(message)
+        if channel is not None and message.delivery_tag is not None:
+            if channel not in self._unsettled:  # a new channel: the closed ones' tags are moot
+                self._unsettled = {c: tags for c, tags in self._unsettled.items() if not c.is_closed}
+            self._unsettled.setdefault(channel, set()).add(message.delivery_tag)
 
-async def _ack(message: AbstractIncomingMessage) -> None:
-    """After a reconnect the delivery tag is stale: the broker redelivers and the inbox drops the duplicate."""
+    async def _ack_batch(self, messages: list[AbstractIncomingMessage]) -> None:
+        """A committed batch in one frame when it is every unsettled delivery up to its last one on its channel:
+        consecutive delivery tags and nothing earlier still unsettled (a message being dead-lettered, or one a
+        failure left behind). A multiple ack then settles exactly the batch and saves the client and the broker an
+        ack per event (a quorum queue settles each ack it gets). Otherwise one ack each."""
+        first, last = messages[0], messages[-1]
+        channel = _channel_of(first)
+        unsettled = self._unsettled.get(channel, set())
+        if (channel is not None and None not in (first.delivery_tag, last.delivery_tag)
+                and last.delivery_tag - first.delivery_tag == len(messages) - 1
+                and all(_channel_of(m) is channel for m in messages)
+                and min(unsettled, default=first.delivery_tag) >= first.delivery_tag):
+            await self._ack(last, multiple=True)
+            unsettled.difference_update(m.delivery_tag for m in messages)
+            return
+        for message in messages:
+            await self._ack(message)
+
+    async def _ack(self, message: AbstractIncomingMessage, multiple: bool = False) -> None:
+        """After a reconnect the delivery tag is stale: the broker redelivers and the inbox drops the duplicate."""
+        try:
+            await message.ack(multiple=multiple)
+        except Exception as exc:
+            log.warning("ack failed; the message will be redelivered", extra={"error": repr(exc)})
+            return
+        self._unsettled.get(_channel_of(message), set()).discard(message.delivery_tag)
+
+
+def _channel_of(message: AbstractIncomingMessage) -> Any:
+    """The channel a message came on, None once that channel is closed (its tags are then moot)."""
     try:
-        await message.ack()
-    except Exception as exc:
-        log.warning("ack failed; the message will be redelivered", extra={"error": repr(exc)})
+        return message.channel
+    except ChannelInvalidStateError:
+        return None
 
 
 async def _run_after_commit(actions: list[Callable[[], Awaitable[None]]]) -> None:
