@@ -1,6 +1,6 @@
-"""The committee's PDF through the real API: after the ranking, one section per unit with every scorecard line (component,
-rule, points, the source events), vetoes, bonuses and penalties, joint responsibility and the grade. The text is read
-back out of the PDF (pypdf), so what is asserted is what a reader of the document sees."""
+"""The committee's PDF through the real API: after the ranking, one section per unit with every scorecard line
+(component, rule, points, the source events), vetoes, bonuses and penalties, joint responsibility and the grade.
+The text is read back out of the PDF (pypdf), so what is asserted is what a reader of the document sees."""
 import io
 import re
 from datetime import date

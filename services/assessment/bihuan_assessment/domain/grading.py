@@ -42,7 +42,7 @@ def assign_grades(group: Group, ordered: list[Card]) -> None:
 
 
 def _grade(quotas: _Quotas, block: list[Card], rule: str, told: list[str]) -> None:
-    """Grade units that nothing separates, under `rule` if they straddle a quota; told: what the decision said so far."""
+    """Grade units nothing separates, under `rule` if they straddle a quota; told: what the decision said so far."""
     for g in quotas.group.grades:
         room = quotas.room(g)
         if block[0].total < g.min_score or room <= 0:
