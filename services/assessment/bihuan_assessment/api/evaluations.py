@@ -1,6 +1,5 @@
 """Evaluations (评价): leaders', management departments', third-party and lead units' scores of units, entered as a
 JSON batch or imported from an Excel sheet. A later entry by the same evaluator replaces the earlier one."""
-import io
 from typing import Literal
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -9,15 +8,15 @@ from sqlalchemy.dialects.postgresql import insert
 
 from bihuan_assessment.api.batch import split_batch
 from bihuan_assessment.api.deps import Evaluator, open_assessment
+from bihuan_assessment.api.evaluation_sheet import read_evaluation_sheet
 from bihuan_assessment.store.models import Evaluation
 from bihuan_shared.audit import record_audit
 from bihuan_shared.auth import Principal, Role
 from bihuan_shared.web.deps import SessionDep
-from bihuan_shared.web.errors import Invalid, TooLarge
+from bihuan_shared.web.errors import TooLarge
 
 router = APIRouter(prefix="/evaluations", tags=["evaluations"])
 
-KINDS = {"领导评价": "leader", "职能部门评价": "department", "第三方评估": "third_party", "牵头单位评价": "cooperation"}
 # Who may enter which kind: third parties only their own surveys, leaders only leader evaluations.
 ALLOWED = {"leader": (Role.LEADER, Role.ASSESSOR), "department": (Role.ASSESSOR, Role.TARGET_OFFICE),
            "third_party": (Role.THIRD_PARTY, Role.ASSESSOR), "cooperation": (Role.ASSESSOR, Role.TARGET_OFFICE)}
@@ -47,31 +46,27 @@ async def enter_evaluations(body: EvaluationBatch, principal: Evaluator, session
 @router.post("/import")
 async def import_evaluations(principal: Evaluator, session: SessionDep, scope: str = Form(...), year: int = Form(...),
                              file: UploadFile = File(...)) -> dict:
-    """Import an Excel sheet: 单位代码 | 评价类型 | 评价人 | 分数 | 说明 (first row is the header)."""
+    """Import an Excel sheet with the columns 单位代码, 评价类型, 分数 (评价人, 说明 optional) under a header row.
+    Errors name the sheet, row (also as index) and column."""
     data = await file.read()
     if len(data) > 5_000_000:
         raise TooLarge("文件过大（上限 5 MB）", code="file_too_large")
-    rows = _read_sheet(data)
-    return await _store(session, principal, scope, year, rows, f"excel:{principal.user}", offset=2)
-
-
-def _read_sheet(data: bytes) -> list[dict]:
-    from openpyxl import load_workbook
-    try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-    except Exception:
-        raise Invalid("无法读取 Excel 文件（需要 .xlsx）", code="bad_excel") from None
-    # Pad short rows: a sheet with fewer than five columns is reported row by row, not as a crash.
-    rows = [tuple(r) + (None,) * 5 for r in list(sheet.iter_rows(min_row=2, values_only=True))[:MAX_ROWS]]
-    return [{"unit": str(r[0] or "").strip(), "kind": KINDS.get(str(r[1] or "").strip(), str(r[1] or "").strip()),
-             "evaluator": (str(r[2]).strip() if r[2] else None), "score": r[3], "comment": str(r[4] or "")}
-            for r in rows if r and any(v is not None for v in r[:5])]
+    sheet = read_evaluation_sheet(data)
+    result = await _store(session, principal, scope, year, [r for _, r in sheet.rows], f"excel:{principal.user}",
+                          index=[n for n, _ in sheet.rows])
+    result["errors"] = sorted(sheet.problems + [sheet.locate(e) for e in result["errors"]], key=lambda e: e["row"])
+    result["rejected"] = len({e["row"] for e in result["errors"]})
+    return result
 
 
 async def _store(session, principal: Principal, scope: str, year: int, records: list, origin: str,
-                 offset: int = 0) -> dict:
+                 index: list[int] | None = None) -> dict:
+    """index: what each record is called in errors (a sheet's row numbers); by default its place in the batch."""
     principal.require_scope(scope)
-    good, errors = split_batch(records, EvaluationRow, offset)
+    good, errors = split_batch(records, EvaluationRow)
+    if index is not None:
+        good = [(index[i], row) for i, row in good]
+        errors = [{**e, "index": index[e["index"]]} for e in errors]
     kept = []
     for i, row in good:
         if not principal.has(*ALLOWED[row.kind]):

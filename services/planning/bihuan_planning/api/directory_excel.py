@@ -7,7 +7,7 @@ from bihuan_planning.api.deps import TargetOffice, read_upload
 from bihuan_planning.api.directory import check_code
 from bihuan_planning.domain.directory_records import DirectoryImportResult
 from bihuan_planning.domain.directory import parent_cycle
-from bihuan_planning.excel.cells import Problem, problems_error
+from bihuan_planning.excel.cells import problems_error
 from bihuan_planning.excel.directory_sheet import LEADER_SHEET, UNIT_SHEET, DirectoryRows, read_directory, write_directory
 from bihuan_planning.store.directory_models import Leader, Unit
 from bihuan_planning.store.directory_repo import require_scope, save_leader, save_unit, units_of
@@ -76,7 +76,7 @@ def _resolve_leader_units(rows: DirectoryRows, existing: dict[str, Unit]) -> Non
         for ref in leader.units:
             unit = ref if ref in known else by_name.get(ref)
             if unit is None:
-                rows.problems.append(Problem(LEADER_SHEET, rows.rows[(LEADER_SHEET, code)], "D (分管单位)", f"领导 {code} 的分管单位「{ref}」不在单位目录中"))
+                rows.problem(LEADER_SHEET, code, "分管单位", f"领导 {code} 的分管单位「{ref}」不在单位目录中")
             else:
                 resolved.append(unit)
         leader.units = resolved
@@ -88,11 +88,11 @@ def _check_units(rows: DirectoryRows, existing: dict[str, Unit]) -> None:
         try:
             check_code(code, "单位编码")
         except DomainError as exc:
-            rows.problems.append(Problem(UNIT_SHEET, rows.rows[(UNIT_SHEET, code)], "A (单位编码)", f"{exc.message}：{code}"))
+            rows.problem(UNIT_SHEET, code, "单位编码", f"{exc.message}：{code}")
         if unit.parent and unit.parent not in parents:
-            rows.problems.append(Problem(UNIT_SHEET, rows.rows[(UNIT_SHEET, code)], "D (上级单位)", f"单位 {code} 的上级单位 {unit.parent} 未登记"))
+            rows.problem(UNIT_SHEET, code, "上级单位", f"单位 {code} 的上级单位 {unit.parent} 未登记")
         elif parent_cycle(code, unit.parent, parents):
-            rows.problems.append(Problem(UNIT_SHEET, rows.rows[(UNIT_SHEET, code)], "D (上级单位)", f"单位 {code} 的上级单位形成循环"))
+            rows.problem(UNIT_SHEET, code, "上级单位", f"单位 {code} 的上级单位形成循环")
 
 
 def _parents_first(rows: DirectoryRows) -> list[str]:

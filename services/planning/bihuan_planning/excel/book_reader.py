@@ -25,6 +25,8 @@ class ParsedBook:
     period: str = "quarter"
     targets: list[dict] = field(default_factory=list)   # TargetDraftIn-shaped, plus "row", "sheet", "parent_code"
     problems: list[Problem] = field(default_factory=list)
+    milestone_columns: dict[str, str] = field(default_factory=dict)  # sheet -> "F–I (节点)", where a target without
+    #                                                                   milestones is told to add them
 
 
 def read_book(data: bytes, year: int, directory: Directory, taken_codes: set[str] = frozenset()) -> ParsedBook:
@@ -39,7 +41,10 @@ def read_book(data: bytes, year: int, directory: Directory, taken_codes: set[str
         header_row, headers = found
         book.period = "month" if "1月" in headers else "quarter"
         periods = L.MONTHS if book.period == "month" else L.QUARTERS
-        for r, row in rows_after(ws, header_row):
+        present = sorted(headers[p] for p in periods if p in headers)
+        book.milestone_columns[ws.title] = (f"{column_label(present[0], '')}–{column_label(present[-1], '节点')}"
+                                            if present else column_label(None, "节点"))
+        for r, row in rows_after(ws, header_row, headers, book.problems):
             cells = {h: (row[i] if i < len(row) else None) for h, i in headers.items()}
             _Row(book, ws.title, r, headers, cells, periods, year, directory, taken_codes).read()
     if not sheets:
@@ -56,7 +61,7 @@ class _Row:
         self.problems: list[Problem] = []
 
     def problem(self, column: str, message: str) -> None:
-        self.problems.append(Problem(self.sheet, self.r, column_label(self.headers.get(column, 0), column), message))
+        self.problems.append(Problem(self.sheet, self.r, column_label(self.headers.get(column), column), message))
 
     def t(self, column: str) -> str:
         return text(self.cells.get(column))
@@ -184,7 +189,8 @@ def _link_parents(book: ParsedBook) -> None:
         parents.add(t["parent_code"])
     for t in book.targets:
         if not t["milestones"] and t["code"] not in parents:
-            book.problems.append(Problem(t["sheet"], t["row"], "节点", f"目标 {t['code']} 没有任何节点目标"))
+            book.problems.append(Problem(t["sheet"], t["row"], book.milestone_columns[t["sheet"]],
+                                         f"目标 {t['code']} 没有任何节点目标"))
         if t["parent_code"] and not t["area"]:
             t["area"] = next(p["area"] for p in book.targets if p["code"] == t["parent_code"])
     book.problems.sort(key=lambda p: (p.sheet, p.row))

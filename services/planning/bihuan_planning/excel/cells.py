@@ -8,6 +8,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bihuan_shared.web.errors import Invalid
+from bihuan_shared.web.sheets import DamagedCell, DamagedSheet, sheet_rows
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,13 @@ def open_workbook(data: bytes):
 
 def find_header(ws: Worksheet, required: tuple[str, ...], search_rows: int = 6) -> tuple[int, dict[str, int]] | None:
     """The header row (1-based) and {header: column index (0-based)}; title rows above it are skipped."""
-    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=search_rows, values_only=True), start=1):
-        headers = {text(v): i for i, v in enumerate(row) if text(v)}
-        if all(h in headers for h in required):
-            return r, headers
+    try:
+        for r, row in sheet_rows(ws, 1, search_rows):
+            headers = {text(v): i for i, v in enumerate(row) if text(v)}
+            if all(h in headers for h in required):
+                return r, headers
+    except DamagedSheet:
+        pass  # reported as a sheet without its header
     return None
 
 
@@ -49,15 +53,25 @@ def text(value) -> str:
     return str(value).strip()
 
 
-def column_label(index: int, header: str) -> str:
-    return f"{get_column_letter(index + 1)} ({header})"
+def column_label(index: int | None, header: str) -> str:
+    """"B (方面)"; a column the sheet lacks is named by its header alone, never by a letter it does not have."""
+    if index is None:
+        return f"{header}（表中无此列）"
+    return f"{get_column_letter(index + 1)} ({header})" if header else get_column_letter(index + 1)
 
 
-def rows_after(ws: Worksheet, header_row: int):
-    """(row number, values) for each non-empty row under the header."""
-    for r, row in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
-        if any(text(v) for v in row):
-            yield r, row
+def rows_after(ws: Worksheet, header_row: int, headers: dict[str, int], problems: list[Problem]):
+    """(row number, values) for each non-empty row under the header. A cell that cannot be read is a problem at its
+    sheet, row and column, and its row is left out; a sheet that cannot be read past a row is a problem at that row."""
+    names = {i: h for h, i in headers.items()}
+    try:
+        for r, row in sheet_rows(ws, header_row + 1):
+            damaged = [(i, v) for i, v in enumerate(row) if isinstance(v, DamagedCell)]
+            problems += [Problem(ws.title, r, column_label(i, names.get(i, "")), str(v)) for i, v in damaged]
+            if not damaged and any(text(v) for v in row):
+                yield r, row
+    except DamagedSheet as exc:
+        problems.append(Problem(ws.title, exc.row, "", exc.message))
 
 
 def problems_error(problems: list[Problem], what: str) -> Invalid:

@@ -21,6 +21,12 @@ class DirectoryRows:
     leaders: dict[str, LeaderIn] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     rows: dict[tuple[str, str], int] = field(default_factory=dict)   # (sheet, code) -> row, for later problems
+    headers: dict[str, dict[str, int]] = field(default_factory=dict)  # sheet -> {header: column index}
+
+    def problem(self, sheet: str, code: str, header: str, message: str) -> None:
+        """A problem found after reading (a parent or leader's unit), at the row and column it came from."""
+        index = self.headers.get(sheet, {}).get(header)
+        self.problems.append(Problem(sheet, self.rows[(sheet, code)], column_label(index, header), message))
 
 
 def read_directory(data: bytes) -> DirectoryRows:
@@ -37,7 +43,8 @@ def read_directory(data: bytes) -> DirectoryRows:
             out.problems.append(Problem(name, 1, "", f"找不到表头（需要列：{'、'.join(columns)}）"))
             continue
         header_row, headers = found
-        for r, row in rows_after(ws, header_row):
+        out.headers[name] = headers
+        for r, row in rows_after(ws, header_row, headers, out.problems):
             cells = {h: text(row[i]) if i < len(row) else "" for h, i in headers.items()}
             reader(name, r, cells, headers, out)
     return out
@@ -45,7 +52,7 @@ def read_directory(data: bytes) -> DirectoryRows:
 
 def _unit_row(sheet: str, r: int, cells: dict, headers: dict, out: DirectoryRows) -> None:
     def problem(col: str, message: str) -> None:
-        out.problems.append(Problem(sheet, r, column_label(headers.get(col, 0), col), message))
+        out.problems.append(Problem(sheet, r, column_label(headers.get(col), col), message))
 
     code, kind_label = cells.get("单位编码", ""), cells.get("类型", "")
     if code in out.units:
@@ -65,7 +72,7 @@ def _unit_row(sheet: str, r: int, cells: dict, headers: dict, out: DirectoryRows
 
 def _leader_row(sheet: str, r: int, cells: dict, headers: dict, out: DirectoryRows) -> None:
     code = cells.get("领导编码", "")
-    col = column_label(headers.get("领导编码", 0), "领导编码")
+    col = column_label(headers.get("领导编码"), "领导编码")
     if not code or code in out.leaders:
         out.problems.append(Problem(sheet, r, col, "领导编码为空或重复"))
         return
@@ -74,7 +81,7 @@ def _leader_row(sheet: str, r: int, cells: dict, headers: dict, out: DirectoryRo
         out.leaders[code] = LeaderIn(name=cells.get("姓名", ""), title=cells.get("职务") or None,
                                      units=split_names(cells.get("分管单位")))
     except ValidationError as exc:
-        out.problems.append(Problem(sheet, r, column_label(headers.get("姓名", 0), "姓名"), _first_error(exc)))
+        out.problems.append(Problem(sheet, r, column_label(headers.get("姓名"), "姓名"), _first_error(exc)))
 
 
 def _first_error(exc: ValidationError) -> str:
