@@ -109,6 +109,36 @@ async def test_file_import_csv_jsonl_and_excel(client, settings):
     assert r.status_code == 422 and r.json()["error"] == "feed_file_type"
 
 
+async def test_a_damaged_excel_cell_is_one_bad_record_not_a_failed_file(client, settings):
+    """A cell whose stored value does not fit its type (a number cell holding text) is refused in its field; the
+    other rows are stored. XML that cannot be read at all is a clear 422."""
+    import zipfile
+
+    book = Workbook()
+    book.active.append(["order_id", "version", "received_at", "category", "assigned_unit"])
+    book.active.append(["X-1", 1, "2026-03-04T08:00:00", "噪声", "U-HB"])
+    book.active.append(["X-2", 7, "2026-03-04T08:00:00", "噪声", "U-HB"])
+    data = io.BytesIO()
+    book.save(data)
+
+    def rewrite(change) -> bytes:
+        source, out = zipfile.ZipFile(io.BytesIO(data.getvalue())), io.BytesIO()
+        with zipfile.ZipFile(out, "w") as z:
+            for item in source.infolist():
+                body = source.read(item)
+                z.writestr(item, change(body) if item.filename == "xl/worksheets/sheet1.xml" else body)
+        return out.getvalue()
+
+    damaged = rewrite(lambda xml: xml.replace(b'<c r="B3" t="n"><v>7</v></c>', b'<c r="B3" t="n"><v>abc</v></c>'))
+    assert damaged != data.getvalue()
+    r = await client.post("/api/v1/feeds/hotline/files", files={"file": ("d.xlsx", damaged)}, headers=feed(settings))
+    assert r.status_code == 200, r.text
+    assert (r.json()["stored"], [(e["index"], e["field"]) for e in r.json()["errors"]]) == (1, [(1, "version")])
+    broken = rewrite(lambda xml: xml.replace(b"</sheetData>", b"<row r=\"9\"><c"))
+    r = await client.post("/api/v1/feeds/hotline/files", files={"file": ("e.xlsx", broken)}, headers=feed(settings))
+    assert r.status_code == 422 and r.json()["error"] == "feed_file_unreadable", r.text
+
+
 async def test_amqp_queue_stores_good_orders_and_dead_letters_bad_ones(client, worker, settings):
     connection = await aio_pika.connect(settings.amqp_url)
     async with connection:

@@ -7,6 +7,7 @@ import orjson
 from fastapi import UploadFile
 
 from bihuan_shared.web.errors import Invalid
+from bihuan_shared.web.sheets import DamagedSheet, sheet_rows
 
 FORMATS = (".csv", ".jsonl", ".ndjson", ".xlsx")
 
@@ -53,15 +54,20 @@ def _json_lines(data: bytes):
 
 
 def _excel(data: bytes):
+    """The first sheet's header row names the fields. A cell whose stored value cannot be read stays in its record as
+    a DamagedCell, which the validator refuses in that field (named), like any other value of the wrong type."""
     from openpyxl import load_workbook
 
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
     except Exception as exc:
         raise Invalid(f"无法读取 Excel 文件: {exc}", code="feed_file_unreadable") from None
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
-    for values in rows:
-        if all(v is None for v in values):
-            continue
-        yield {h: v for h, v in zip(header, values) if h and v is not None}
+    rows = sheet_rows(sheet)
+    try:
+        _, first = next(rows, (0, ()))
+        header = [str(h).strip() if h is not None else "" for h in first]
+        for _, values in rows:
+            yield {h: v for h, v in zip(header, values) if h and v is not None}
+    except DamagedSheet as exc:
+        raise Invalid(exc.message, code="feed_file_unreadable",
+                      details=[{"field": "file", "message": exc.message}]) from None
