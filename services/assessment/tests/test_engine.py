@@ -30,6 +30,18 @@ def test_quota_ties_and_bottom_flags():
     assert [u for u in "ABCDE" if cards[u].bottom] == ["E"]
 
 
+def test_units_tied_at_the_bottom_share_the_flag():
+    """Equal totals cannot be told apart: two units tied for the last place are both 末位, and the basis says so."""
+    scored = score_group(group(bottom_count=1, accountability=[{"kind": "bottom", "measure": "约谈"}]),
+                         inputs({"A": 98, "B": 95, "C": 92, "D": 70, "E": 70}))
+    cards = {c.unit: c for c in scored}
+    assert [(u, cards[u].rank, cards[u].bottom) for u in "ABCDE"] == [
+        ("A", 1, False), ("B", 2, False), ("C", 3, False), ("D", 4, True), ("E", 4, True)]
+    assert cards["D"].proposals[0]["basis"] == "组内排名第4位，末位（并列）"
+    alone = {c.unit: c for c in score_group(group(bottom_count=2), inputs({"A": 98, "B": 95, "C": 92, "D": 80, "E": 70}))}
+    assert [u for u in "ABCDE" if alone[u].bottom] == ["D", "E"]
+
+
 def test_objective_lag_is_excused_subjective_is_not():
     def target(tid, lag_kind):
         m = MilestoneIn(f"{tid}-m", date(2026, 3, 31), overdue=True, lag_kind=lag_kind, sources=("ev",))
