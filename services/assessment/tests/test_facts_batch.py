@@ -23,7 +23,7 @@ from bihuan_shared.db import make_engine, make_sessionmaker
 from bihuan_shared.events import Envelope, new_event
 from bihuan_shared.migrations import upgrade_async
 from bihuan_shared.testing.infra import create_vhost, delete_vhost
-from bihuan_shared.testing.services import eventually, publish_envelopes
+from bihuan_shared.testing.services import consume_together
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 CONSUMER = "assessment.facts"
@@ -61,23 +61,10 @@ async def apply_together(db, events: list[Envelope], max_retries: int = 0) -> li
                              max_retries=max_retries, retry_delay_ms=100, resources={"settings": settings},
                              batch_wait_ms=300)
 
-    declaring = consumer()
-    await declaring.start()
-    await declaring.close()
-    await publish_envelopes(settings.amqp_url, events)
-    statements.clear()
-    running = consumer()
-    await running.start()
-    ids = list({e.event_id for e in events})
-
-    async def settled():
-        async with side() as s:
-            n = await s.scalar(text("SELECT count(*) FROM inbox WHERE consumer = :c AND event_id = ANY(:ids)"),
-                               {"c": CONSUMER, "ids": ids})
-        assert n == len(ids)
-    await eventually(settled)
-    await running.close()
-    await connection.close()
+    try:
+        await consume_together(consumer, settings.amqp_url, events, side, before_start=statements.clear)
+    finally:
+        await connection.close()
     return list(statements)
 
 

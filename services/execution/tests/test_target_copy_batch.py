@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, select, update
 
 from bihuan_execution.events.targets import HANDLERS
 from bihuan_execution.store.models import MilestoneCopy, TargetCopy
@@ -17,7 +17,7 @@ from bihuan_shared.bus.consumer import EventConsumer
 from bihuan_shared.contracts.planning import TargetCancelled
 from bihuan_shared.db import make_engine, make_sessionmaker
 from bihuan_shared.events import Envelope, new_event
-from bihuan_shared.testing.services import eventually, publish_envelopes
+from bihuan_shared.testing.services import consume_together
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 CONSUMER = "execution.targets"
@@ -44,23 +44,10 @@ async def apply_together(settings, db, events: list[Envelope], applied: int | No
         return EventConsumer(connection, sessionmaker, CONSUMER, HANDLERS, prefetch=100, max_retries=0,
                              retry_delay_ms=100, resources={"settings": settings}, batch_wait_ms=300)
 
-    declaring = consumer()
-    await declaring.start()
-    await declaring.close()
-    await publish_envelopes(settings.amqp_url, events)
-    statements.clear()
-    running = consumer()
-    await running.start()
-    ids = list({e.event_id for e in events})
-
-    async def settled():
-        async with side() as s:
-            n = await s.scalar(text("SELECT count(*) FROM inbox WHERE consumer = :c AND event_id = ANY(:ids)"),
-                               {"c": CONSUMER, "ids": ids})
-        assert n == (len(ids) if applied is None else applied)
-    await eventually(settled)
-    await running.close()
-    await connection.close()
+    try:
+        await consume_together(consumer, settings.amqp_url, events, side, applied, before_start=statements.clear)
+    finally:
+        await connection.close()
     return list(statements)
 
 

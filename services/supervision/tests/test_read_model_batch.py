@@ -14,7 +14,7 @@ from bihuan_shared.contracts.execution import LagExplained, ProgressReported
 from bihuan_shared.contracts.planning import Indicator, MilestoneSnapshot, TargetCancelled, TargetPublished
 from bihuan_shared.db import make_engine, make_sessionmaker
 from bihuan_shared.events import Envelope, new_event
-from bihuan_shared.testing.services import eventually, publish_envelopes
+from bihuan_shared.testing.services import consume_together
 from bihuan_supervision.domain.feeds.common import CST
 from bihuan_supervision.events.read_model import HANDLERS
 from bihuan_supervision.store.warning_tables import Warning
@@ -46,23 +46,11 @@ async def apply_together(settings, db, events: list[Envelope], dead: int = 0) ->
         return EventConsumer(connection, sessionmaker, CONSUMER, HANDLERS, prefetch=100, max_retries=0,
                              retry_delay_ms=100, resources=resources, batch_wait_ms=300)
 
-    declaring = consumer()
-    await declaring.start()
-    await declaring.close()
-    await publish_envelopes(settings.amqp_url, events)
-    statements.clear()
-    running = consumer()
-    await running.start()
-    ids = [e.event_id for e in events]
-
-    async def settled():
-        async with side() as s:
-            n = await s.scalar(text("SELECT count(*) FROM inbox WHERE consumer = :c AND event_id = ANY(:ids)"),
-                               {"c": CONSUMER, "ids": ids})
-        assert n == len(events) - dead
-    await eventually(settled)
-    await running.close()
-    await connection.close()
+    try:
+        await consume_together(consumer, settings.amqp_url, events, side, len(events) - dead,
+                               before_start=statements.clear)
+    finally:
+        await connection.close()
     await redis.aclose()
 
 

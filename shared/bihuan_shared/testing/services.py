@@ -2,7 +2,7 @@
 import asyncio
 import time
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Awaitable, Callable, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
 
 import httpx
 from fastapi import FastAPI
@@ -67,3 +67,34 @@ async def eventually(probe: Callable[[], Awaitable[T]], timeout: float = 15.0, i
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(interval)
+
+
+async def consume_together(make_consumer: Callable[[], Any], amqp_url: str, events: list[Envelope],
+                           inbox_sessionmaker, settled_count: int | None = None,
+                           before_start: Callable[[], None] | None = None) -> None:
+    """Queue the events first, then start the consumer, so they arrive as one batch; return once its inbox holds
+    settled_count of them (default: all). make_consumer builds an EventConsumer (declared once, then started anew);
+    before_start runs just before (e.g. to clear a list of recorded SQL)."""
+    from sqlalchemy import text
+
+    declaring = make_consumer()
+    await declaring.start()
+    await declaring.close()
+    await publish_envelopes(amqp_url, events)
+    if before_start is not None:
+        before_start()
+    running = make_consumer()
+    await running.start()
+    ids = list({e.event_id for e in events})
+    expected = len(ids) if settled_count is None else settled_count
+
+    async def settled() -> None:
+        async with inbox_sessionmaker() as s:
+            n = await s.scalar(text("SELECT count(*) FROM inbox WHERE consumer = :c AND event_id = ANY(:ids)"),
+                               {"c": running.consumer, "ids": ids})
+        assert n == expected, f"{n} of {expected} events applied"
+
+    try:
+        await eventually(settled)
+    finally:
+        await running.close()
