@@ -1,5 +1,6 @@
-"""The read model reassesses the warnings of the targets a consumer batch touched once, at the end of the batch, in a
-fixed number of queries; a batch replayed one by one reassesses after each event. Real RabbitMQ and PostgreSQL."""
+"""The read model applies a consumer batch's events and reassesses the warnings of the targets it touched once, at the
+end of the batch, in a fixed number of statements; a batch replayed one by one applies and reassesses after each
+event. Real RabbitMQ and PostgreSQL."""
 import uuid
 from datetime import datetime, timedelta
 
@@ -10,13 +11,15 @@ import redis.asyncio as redis_async
 from sqlalchemy import event, select, text
 
 from bihuan_shared.bus.consumer import EventConsumer
-from bihuan_shared.contracts.execution import LagExplained, ProgressReported
-from bihuan_shared.contracts.planning import Indicator, MilestoneSnapshot, TargetCancelled, TargetPublished
+from bihuan_shared.contracts.execution import LagExplained, MilestoneCompleted, MilestoneOverdue, ProgressReported
+from bihuan_shared.contracts.planning import (Indicator, MilestoneSnapshot, TargetAdjusted, TargetCancelled,
+                                             TargetPublished)
 from bihuan_shared.db import make_engine, make_sessionmaker
 from bihuan_shared.events import Envelope, new_event
 from bihuan_shared.testing.services import consume_together
 from bihuan_supervision.domain.feeds.common import CST
 from bihuan_supervision.events.read_model import HANDLERS
+from bihuan_supervision.store.models import MilestoneView, TargetView
 from bihuan_supervision.store.warning_tables import Warning
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -65,10 +68,28 @@ def published(tid: str, leader: str) -> Envelope:
     return new_event(target, scope="demo", aggregate_id=tid, sequence=1)
 
 
-def progress(tid: str, milestone: str, value: float) -> Envelope:
+def progress(tid: str, milestone: str, value: float, sequence: int = 1) -> Envelope:
     return new_event(ProgressReported(report_id=uuid.uuid4().hex, target_id=tid, milestone_id=milestone,
                                       unit=f"U-{tid}", actual_value=value, reported_by="u",
-                                      reported_at=datetime.now(CST)), scope="demo", aggregate_id=milestone, sequence=1)
+                                      reported_at=datetime.now(CST)), scope="demo", aggregate_id=milestone,
+                     sequence=sequence)
+
+
+def adjusted(tid: str, title: str) -> Envelope:
+    snapshot = published(tid, "L-1").payload | dict(version=2, title=title)
+    return new_event(TargetAdjusted(**snapshot, adjustment_id=f"ADJ-{tid}", reason="调整"), scope="demo",
+                     aggregate_id=tid, sequence=2)
+
+
+def completed(tid: str, milestone: str, sequence: int) -> Envelope:
+    return new_event(MilestoneCompleted(target_id=tid, milestone_id=milestone, unit=f"U-{tid}", due_date=TODAY,
+                                        completed_on=TODAY, timeliness="late", report_id=uuid.uuid4().hex),
+                     scope="demo", aggregate_id=milestone, sequence=sequence)
+
+
+def overdue(tid: str, milestone: str, sequence: int) -> Envelope:
+    return new_event(MilestoneOverdue(target_id=tid, milestone_id=milestone, unit=f"U-{tid}", due_date=TODAY),
+                     scope="demo", aggregate_id=milestone, sequence=sequence)
 
 
 def lag(tid: str) -> Envelope:
@@ -127,3 +148,31 @@ async def test_a_batch_replayed_one_by_one_reassesses_after_each_event(settings,
     assert await open_warnings(db, "R-") == {("overdue", "R-T1-M0")}  # 25 is ahead of the 22.5 expected today
     assert [(verb, kind) for verb, kind, *_ in await warning_events(db, "R-")] == [
         ("raised", "overdue"), ("raised", "due_soon"), ("cleared", "due_soon")]
+
+
+async def test_a_batch_writes_the_read_model_in_a_fixed_number_of_statements(settings, db):
+    """Forty events about ten known targets: each table written once per kind of row, whatever the batch's size;
+    the events still folded in order (a stale progress report skipped, an overdue after completion keeping it done)."""
+    targets = [f"K-T{i}" for i in range(10)]
+    await apply_together(settings, db, [published(tid, "L-1") for tid in targets])
+    events = []
+    for tid in targets:
+        events += [adjusted(tid, f"调整后 {tid}"), completed(tid, f"{tid}-M0", 1), overdue(tid, f"{tid}-M0", 2),
+                   progress(tid, f"{tid}-M1", 25, sequence=2), progress(tid, f"{tid}-M1", 99, sequence=1)]
+    events.append(published("K-T0", "L-1"))  # an older version, after the adjustment: skipped
+    await apply_together(settings, db, events)
+    statements = [" ".join(s.split()) for s in db[2]]
+    for table in ("target_views", "milestone_views"):
+        writes = [s for s in statements if s.startswith((f"INSERT INTO {table}", f"UPDATE {table}"))]
+        assert len(writes) == 1, writes  # the known rows, rewritten in one statement
+        assert sum(table in s for s in statements) == 3, table  # plus the batch's lock and the reassessment's read
+    assert len(statements) <= 20, statements  # for 51 events; one at a time was more than two per event
+    async with db[1]() as s:
+        views = {v.id: v for v in (await s.scalars(select(TargetView).where(TargetView.id.like("K-%")))).all()}
+        milestones = {m.id: m for m in (await s.scalars(select(MilestoneView).where(
+            MilestoneView.target_id.like("K-%")))).all()}
+    assert sorted((v.version, v.title) for v in views.values()) == sorted((2, f"调整后 {tid}") for tid in targets)
+    assert {(m.status, m.completed_on, m.exec_seq) for k, m in milestones.items() if k.endswith("M0")} == {
+        ("done_late", TODAY, 2)}
+    assert {(m.status, m.latest_value, m.exec_seq) for k, m in milestones.items() if k.endswith("M1")} == {
+        ("pending", 25, 2)}

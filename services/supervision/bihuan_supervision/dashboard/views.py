@@ -13,31 +13,44 @@ from bihuan_supervision.dashboard.build import CATEGORIES, category_view, leader
 log = logging.getLogger(__name__)
 
 # Refreshes triggered by events are coalesced per leader and run beside the caller (a consumer must not wait on a
-# cache), and paused for a while after Redis fails: losing Redis loses freshness, never throughput.
+# cache), and paused for a while after Redis fails: losing Redis loses freshness, never throughput. At most one
+# refresh of a dashboard is waiting and one running: a change while one runs asks for one more after it, started no
+# sooner than that refresh took (a leader's dashboard grows with their targets; rebuilding it back to back for every
+# batch would take the consumer's CPU).
 DEBOUNCE_SECONDS = 0.2
 PAUSE_AFTER_FAILURE_SECONDS = 5.0
 _pending: set[tuple[str, str]] = set()
+_running: set[tuple[str, str]] = set()
+_again: set[tuple[str, str]] = set()
+_took: dict[tuple[str, str], float] = {}
 _tasks: set[asyncio.Task] = set()
 _paused_until = 0.0
 
 
 def refresh_soon(resources: dict, scope: str, leaders: set[str]) -> None:
-    """Schedule a refresh of these dashboards within DEBOUNCE_SECONDS, without blocking the caller."""
+    """Schedule a refresh of these dashboards within DEBOUNCE_SECONDS (or, while one runs, once after it),
+    without blocking the caller."""
     if time.monotonic() < _paused_until:
         return
-    new = {leader for leader in leaders if (scope, leader) not in _pending}
+    keys = {(scope, leader) for leader in leaders} - _pending
+    _again.update(keys & _running)
+    new = {leader for _, leader in keys - _running}
     if not new:
         return
     _pending.update((scope, leader) for leader in new)
-    task = asyncio.create_task(_refresh_later(resources, scope, new))
+    delay = max([DEBOUNCE_SECONDS, *(_took.pop((scope, leader), 0.0) for leader in new)])
+    task = asyncio.create_task(_refresh_later(resources, scope, new, delay))
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
 
 
-async def _refresh_later(resources: dict, scope: str, leaders: set[str]) -> None:
+async def _refresh_later(resources: dict, scope: str, leaders: set[str], delay: float) -> None:
     global _paused_until
-    await asyncio.sleep(DEBOUNCE_SECONDS)
-    _pending.difference_update((scope, leader) for leader in leaders)
+    await asyncio.sleep(delay)
+    keys = {(scope, leader) for leader in leaders}
+    _pending.difference_update(keys)
+    _running.update(keys)
+    started = time.monotonic()
     try:
         await refresh(resources, scope, leaders)
     except (RedisError, OSError) as exc:
@@ -45,6 +58,14 @@ async def _refresh_later(resources: dict, scope: str, leaders: set[str]) -> None
         log.warning("redis unavailable; dashboard refreshes paused", extra={"error": repr(exc)})
     except Exception:
         log.exception("dashboard refresh failed")
+    finally:  # a cancelled refresh (the worker stopping) asks for no other
+        _running.difference_update(keys)
+        again = keys & _again
+        _again.difference_update(again)
+    if again:
+        took = time.monotonic() - started
+        _took.update((key, took) for key in again)
+        refresh_soon(resources, scope, {leader for _, leader in again})
 
 
 def leader_key(prefix: str, scope: str, leader: str) -> str:

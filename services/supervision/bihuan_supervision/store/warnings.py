@@ -2,9 +2,8 @@
 Returns the events to publish; the caller emits them in its transaction."""
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, Row, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import lazyload
 
 from bihuan_shared.contracts.supervision import WarningCleared, WarningRaised
 from bihuan_supervision.domain.feeds.common import CST
@@ -18,6 +17,7 @@ from bihuan_shared.clock import today as city_today
 
 TARGET_KINDS = ("due_soon", "overdue", "behind_trajectory", "repeated_lags")
 TOPIC_SPIKE = "hotline_topic_spike"
+_TARGETS, _MILESTONES = TargetView.__table__, MilestoneView.__table__
 
 
 def today() -> date:
@@ -39,21 +39,21 @@ async def reassess_target(session: AsyncSession, target_id: str, day: date | Non
 
 
 async def reassess_targets(session: AsyncSession, target_ids: list[str], day: date | None = None
-                           ) -> dict[str, tuple[TargetView, list]]:
+                           ) -> dict[str, tuple[Row, list]]:
     """The warnings of many targets (all those a consumer batch touched) in a fixed number of queries: their views,
     their scopes' rules, lag counts, milestones and open warnings (locked) for all at once, and one flush for the
     new rows. Returns {target id: (view, events)} for the targets the read model knows."""
     await session.flush()  # milestones and lags added in this transaction count too
     ids = sorted(set(target_ids))
-    views = (await session.scalars(select(TargetView).where(TargetView.id.in_(ids))
-                                   .options(lazyload(TargetView.milestones)))).all()
+    # plain rows for the read model (read only here; building ORM objects for them was most of the cost)
+    views = (await session.execute(select(_TARGETS).where(_TARGETS.c.id.in_(ids)))).all()
     if not views:
         return {}
     rules = {row.scope: _rules(row) for row in (await session.scalars(select(WarningRules).where(
         WarningRules.scope.in_({v.scope for v in views})))).all()}
     lags = dict((await session.execute(select(LagSeen.target_id, func.count()).where(LagSeen.target_id.in_(ids))
                                        .group_by(LagSeen.target_id))).all())
-    milestones = _by_target(await session.scalars(select(MilestoneView).where(MilestoneView.target_id.in_(ids))))
+    milestones = _by_target(await session.execute(select(_MILESTONES).where(_MILESTONES.c.target_id.in_(ids))))
     open_rows = _by_target(await session.scalars(select(Warning).where(
         Warning.target_id.in_(ids), Warning.status == "open", Warning.kind.in_(TARGET_KINDS))
         .order_by(Warning.id).with_for_update()))
@@ -75,7 +75,7 @@ def _by_target(rows) -> dict[str, list]:
     return out
 
 
-def _state(view: TargetView, milestones: list[MilestoneView], lags: int) -> TargetState:
+def _state(view: Row, milestones: list[Row], lags: int) -> TargetState:
     return TargetState(view.id, view.title, view.lead_unit, view.leader, view.indicator_kind == "quantitative",
                        view.direction or "up", view.cancelled,
                        [MilestoneState(m.id, m.due_date, m.expected_value, m.completed_on is not None,
