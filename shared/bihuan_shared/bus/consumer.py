@@ -130,8 +130,7 @@ class EventConsumer:
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         self._received(message)
         try:
-            envelope = Envelope.from_bytes(message.body)
-            payload = REGISTRY.parse(envelope)
+            envelope = REGISTRY.decode(message.body)  # one validation pass; its payload is the contract model
         except (ValidationError, UnknownEventType, ValueError) as exc:
             await self._dead_letter(message, f"invalid event: {exc}")
             return
@@ -139,7 +138,7 @@ class EventConsumer:
         if handler is None:
             await self._ack(message)
             return
-        await self._pending.put(Delivery(message, envelope, payload, handler))
+        await self._pending.put(Delivery(message, envelope, envelope.payload, handler))
 
     async def _apply_forever(self) -> None:
         loop = asyncio.get_running_loop()
