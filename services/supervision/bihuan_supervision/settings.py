@@ -40,3 +40,6 @@ class SupervisionSettings(ServiceSettings):
     webhook_backoff_seconds: float = 5.0
     webhook_poll_seconds: float = 1.0    # how often the worker looks for due retries (commits wake it at once)
     webhook_batch: int = 50
+    # Delivered webhook rows are kept this long for inspection, failed ones longer (someone should look at them).
+    webhook_keep_delivered_days: int = 30
+    webhook_keep_failed_days: int = 90

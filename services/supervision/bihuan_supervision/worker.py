@@ -7,7 +7,7 @@ from bihuan_supervision.events.clock import (clock_task, close_ended_periods, es
 from bihuan_supervision.events.hotline_feed import hotline_feed_task
 from bihuan_supervision.events.matters import HANDLERS as MATTER_HANDLERS
 from bihuan_supervision.events.read_model import HANDLERS
-from bihuan_supervision.events.webhooks import webhook_task
+from bihuan_supervision.events.webhooks import purge_old_deliveries, webhook_task
 from bihuan_supervision.settings import SupervisionSettings
 from bihuan_shared.logging import configure_logging
 from bihuan_shared.worker import ConsumerSpec, WorkerRuntime, run_forever
@@ -17,7 +17,7 @@ def runtime(settings: SupervisionSettings) -> WorkerRuntime:
     return WorkerRuntime(settings, consumers=[ConsumerSpec("read_model", {**HANDLERS, **MATTER_HANDLERS})],
                          background=[hotline_feed_task(), clock_task([
                              close_ended_periods, republish_late_metrics, warn_on_time, warn_on_spikes,
-                             escalate_orders, refresh_live_dashboards]), webhook_task()])
+                             escalate_orders, refresh_live_dashboards, purge_old_deliveries]), webhook_task()])
 
 
 if __name__ == "__main__":

@@ -217,3 +217,35 @@ async def test_the_secret_is_write_only_validated_and_audited_without_its_value(
 def test_backoff_doubles_from_the_setting_up_to_an_hour():
     assert [backoff_seconds(n, 5) for n in (1, 2, 3, 8)] == [5, 10, 20, 640]
     assert backoff_seconds(20, 5) == 3600
+
+
+async def test_old_delivered_and_failed_rows_are_purged_pending_ones_never(settings):
+    """The delivery log does not grow forever: delivered rows go after webhook_keep_delivered_days, failed ones after
+    webhook_keep_failed_days, and a pending row is kept however old it is."""
+    from bihuan_supervision.events.webhooks import purge_old_deliveries
+
+    now = datetime.now(CST)
+    batch = [new_event(WarningRaised(warning_id=9500 + i, kind="overdue", level="red", subject=f"M-P{i}",
+                                     message="节点逾期", raised_at=now), scope="purge", aggregate_id=f"warning:p{i}",
+                       sequence=1) for i in range(6)]
+    engine = make_engine(settings.database_url, 1)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await enqueue(session, "purge", "http://127.0.0.1:9/never", batch)
+            ages = {  # event -> (status, days since delivered / last attempted)
+                0: ("delivered", 31), 1: ("delivered", 29), 2: ("failed", 91), 3: ("failed", 60), 4: ("pending", 400),
+                5: ("pending", 0)}
+            for i, (status, days) in ages.items():
+                await session.execute(text(
+                    "UPDATE webhook_deliveries SET status = CAST(:status AS text), created_at = now() - make_interval(days => :d), "
+                    "last_attempt_at = now() - make_interval(days => :d), "
+                    "delivered_at = CASE WHEN CAST(:status AS text) = 'delivered' THEN now() - make_interval(days => :d) END "
+                    "WHERE event_id = :e"), {"status": status, "d": days, "e": batch[i].event_id})
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await purge_old_deliveries(session, {"settings": settings})
+        async with engine.connect() as conn:
+            kept = {r[0] for r in (await conn.execute(text(
+                "SELECT event_id FROM webhook_deliveries WHERE scope = 'purge'"))).all()}
+    finally:
+        await engine.dispose()
+    assert kept == {batch[i].event_id for i in (1, 3, 4, 5)}

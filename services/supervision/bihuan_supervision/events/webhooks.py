@@ -195,3 +195,18 @@ def kick(resources: dict) -> Callable[[], Awaitable[None]]:
         drain.add_done_callback(done)
 
     return action
+
+
+PURGE = text(
+    "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE "
+    "(status = 'delivered' AND delivered_at < now() - make_interval(days => :delivered)) OR "
+    "(status = 'failed' AND last_attempt_at < now() - make_interval(days => :failed)) LIMIT :limit)")
+PURGE_BATCH = 5000  # per clock tick: a long backlog goes in steps, never one long delete holding the table
+
+
+async def purge_old_deliveries(session: AsyncSession, resources: dict) -> None:
+    """Clock job: the delivery log keeps delivered rows webhook_keep_delivered_days and failed ones
+    webhook_keep_failed_days; pending rows are never purged."""
+    s = resources["settings"]
+    await session.execute(PURGE, {"delivered": s.webhook_keep_delivered_days, "failed": s.webhook_keep_failed_days,
+                                  "limit": PURGE_BATCH})
