@@ -249,3 +249,36 @@ async def test_old_delivered_and_failed_rows_are_purged_pending_ones_never(setti
     finally:
         await engine.dispose()
     assert kept == {batch[i].event_id for i in (1, 3, 4, 5)}
+
+
+async def test_the_office_resends_a_failed_delivery_once_the_receiver_is_fixed(client, settings):
+    receiver = Receiver()
+    url = await receiver.start()
+    now = datetime.now(CST)
+    event = new_event(WarningRaised(warning_id=9600, kind="overdue", level="red", subject="M-RS", message="节点逾期",
+                                    raised_at=now), scope="demo", aggregate_id="warning:rs", sequence=1)
+    engine = make_engine(settings.database_url, 1)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await enqueue(session, "demo", url, [event])
+            delivery_id = await session.scalar(text(
+                "UPDATE webhook_deliveries SET status = 'failed', attempts = 4, last_error = 'HTTP 503' "
+                "WHERE event_id = :e RETURNING id"), {"e": event.event_id})
+    finally:
+        await engine.dispose()
+    office = bearer(settings, "supervisor", scope="demo")
+    path = f"/api/v1/warnings/webhook-deliveries/{delivery_id}/retry"
+    assert (await client.post(path, headers=bearer(settings, "supervisor", scope="other"))).status_code == 404
+    assert (await client.post(path, headers=bearer(settings, "target_office", scope="demo"))).status_code == 403
+    r = await client.post(path, headers=office)
+    assert r.status_code == 200 and (r.json()["status"], r.json()["attempts"]) == ("pending", 0), r.text
+
+    async def delivered() -> None:
+        assert [h.headers["x-bihuan-event-id"] for h in receiver.accepted()] == [str(event.event_id)]
+        listed = (await client.get("/api/v1/warnings/webhook-deliveries", params={"status": "delivered"},
+                                   headers=office)).json()["items"]
+        assert delivery_id in [d["id"] for d in listed]
+    await eventually(delivered)
+    again = await client.post(path, headers=office)
+    assert again.status_code == 409 and again.json()["error"] == "webhook_delivery_not_failed"
+    receiver.server.close()
