@@ -62,8 +62,9 @@ async def drained(amqp_url, sessionmaker, events) -> tuple:
     connection = await connect(amqp_url, "kit-batch-test")
 
     def consumer() -> EventConsumer:
+        # the batch waits up to 300 ms for company: all the queued events make one batch even on a loaded machine
         return EventConsumer(connection, sessionmaker, name, {"test.item.touched": on_item_touched}, prefetch=50,
-                             batch_size=50, max_retries=0, retry_delay_ms=100)
+                             batch_size=50, max_retries=0, retry_delay_ms=100, batch_wait_ms=300)
 
     declaring = consumer()
     await declaring.start()
@@ -88,25 +89,27 @@ async def test_before_commit_work_runs_once_per_batch_after_its_last_handler(amq
     run = uuid.uuid4().hex
     keys = [f"k{i}" for i in range(20)]
     connection, consumer = await drained(amqp_url, sessionmaker, [touch(run, k) for k in keys])
-
-    async def all_flushed():
-        assert sum(len(r) for r in await rows_of(sessionmaker, run)) == 20
-    await eventually(all_flushed)
-    assert await rows_of(sessionmaker, run) == [keys]  # one transaction, one flush, every key in delivery order
-    async with sessionmaker() as s:  # what the work emitted is in the outbox with the handlers' events
-        assert await s.scalar(select(func.count()).select_from(outbox).where(
-            outbox.c.event_type == "test.items.flushed", outbox.c.aggregate_id == run)) == 1
-    await consumer.close()
-    await connection.close()
+    try:
+        async def all_flushed():
+            assert sum(len(r) for r in await rows_of(sessionmaker, run)) == 20
+        await eventually(all_flushed)
+        assert await rows_of(sessionmaker, run) == [keys]  # one transaction, one flush, every key in delivery order
+        async with sessionmaker() as s:  # what the work emitted is in the outbox with the handlers' events
+            assert await s.scalar(select(func.count()).select_from(outbox).where(
+                outbox.c.event_type == "test.items.flushed", outbox.c.aggregate_id == run)) == 1
+    finally:  # a consumer left running would also take the next test's events (same event type)
+        await consumer.close()
+        await connection.close()
 
 
 async def test_a_failed_batch_replayed_one_by_one_gives_each_event_its_own_scope(amqp_url, sessionmaker):
     run = uuid.uuid4().hex
     events = [touch(run, "a"), touch(run, "b"), touch(run, "poison", fail=True), touch(run, "c")]
     connection, consumer = await drained(amqp_url, sessionmaker, events)
-
-    async def replayed():
-        assert sorted(await rows_of(sessionmaker, run)) == [["a"], ["b"], ["c"]]
-    await eventually(replayed)
-    await consumer.close()
-    await connection.close()
+    try:
+        async def replayed():
+            assert sorted(await rows_of(sessionmaker, run)) == [["a"], ["b"], ["c"]]
+        await eventually(replayed)
+    finally:
+        await consumer.close()
+        await connection.close()
