@@ -100,7 +100,11 @@ async def test_an_unanswered_order_escalates_to_the_leader_once(client, worker, 
             return got
         order = await eventually(escalated)
         assert [s["action"] for s in order["trail"]] == ["issued", "escalated"]
-        message = await queue.get(timeout=5)
+        async def published():  # the relay publishes after the commit: basic.get does not wait, so ask again
+            got = await queue.get(no_ack=True, fail=False)
+            assert got is not None, "supervision.order.escalated not published yet"
+            return got
+        message = await eventually(published)
         assert orjson.loads(message.body)["payload"]["leader"] == "L-CHEN"
         listed = (await client.get("/api/v1/orders", params={"escalated": "true"}, headers=leader)).json()
         assert [o["id"] for o in listed] == [oid]
