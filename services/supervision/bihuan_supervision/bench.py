@@ -23,7 +23,6 @@ about 3 minutes on this shared 2-core machine), `--orders 1000000 --single 10000
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from bihuan_shared.bus.topology import declare_consumer_queues
 from bihuan_shared.db import asyncpg_dsn
 from bihuan_shared.migrations import upgrade_async
 from bihuan_shared.testing.bench import BenchEnv, bench_environment, median, report
+from bihuan_shared.testing.processes import free_port
 from bihuan_shared.testing.services import bearer
 from bihuan_supervision.bench_data import batch_json, order_json
 from bihuan_supervision.domain.feeds import HOTLINE
@@ -110,12 +110,6 @@ async def _raw_copy(url: str, first: int, count: int) -> float:
         await conn.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _service_env(env: BenchEnv, url: str, port: int) -> dict:
     return {**os.environ, "BIHUAN_SUPERVISION_DATABASE_URL": url, "BIHUAN_SUPERVISION_AMQP_URL": env.amqp_url,
             "BIHUAN_SUPERVISION_REDIS_URL": env.infra.redis_url, "BIHUAN_SUPERVISION_REDIS_PREFIX": env.redis_prefix,
@@ -127,7 +121,7 @@ class _api:
     """The API in its own process for the whole run."""
 
     def __init__(self, env: BenchEnv, url: str, processes: int):
-        self.port = _free_port()
+        self.port = free_port()
         self.args = [sys.executable, "-m", "uvicorn", "--factory", "bihuan_supervision.main:app", "--port",
                      str(self.port), "--log-level", "warning", "--no-access-log", "--workers", str(processes)]
         self.env = _service_env(env, url, self.port)
@@ -195,7 +189,7 @@ async def _amqp(env: BenchEnv, url: str, first: int, count: int, per_message: in
         # share the queue instead of the first one holding it all (the deployment sets it to the center's shape)
         prefetch = {"BIHUAN_SUPERVISION_HOTLINE_PREFETCH": str(2 * BATCH // per_message)} if per_message > 1 else {}
         workers = [subprocess.Popen([sys.executable, "-m", "bihuan_supervision.worker"],
-                                    env={**_service_env(env, url, _free_port()), **prefetch})
+                                    env={**_service_env(env, url, free_port()), **prefetch})
                    for _ in range(processes)]
         try:
             while (await queues.work.declare()).consumer_count == 0:
