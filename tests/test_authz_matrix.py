@@ -153,8 +153,21 @@ BAD_TOKENS = {
     "wrong_audience": ({"aud": "some-other-system"}, "token_invalid"),
     "wrong_issuer": ({"iss": "evil-idp"}, "token_invalid"),
     "no_expiry": ({"exp": None}, "token_invalid"),
-    "unknown_role": ({"roles": ["god"]}, "token_invalid"),
     "garbage": ("not.a.jwt", "token_invalid"),
+    # Issue 12 #1: a token lacking a claim was widened (no scope = every district) or crashed (a number: 500).
+    "unknown_role": ({"roles": ["god"]}, "token_claim_invalid"),
+    "no_scope": ({"scope": None}, "token_claim_invalid"),
+    "wildcard_scope": ({"scope": "*"}, "token_claim_invalid"),
+    "empty_scope": ({"scope": ""}, "token_claim_invalid"),
+    "numeric_scope": ({"scope": 7}, "token_claim_invalid"),
+    "list_scope": ({"scope": ["authz", "other"]}, "token_claim_invalid"),
+    "no_roles": ({"roles": None}, "token_claim_invalid"),
+    "empty_roles": ({"roles": []}, "token_claim_invalid"),
+    "string_roles": ({"roles": "target_office"}, "token_claim_invalid"),
+    "numeric_unit": ({"unit": 42}, "token_claim_invalid"),
+    "list_unit": ({"unit": ["U-OWN", "U-OTHER"]}, "token_claim_invalid"),
+    "no_subject": ({"sub": None}, "token_invalid"),
+    "numeric_name": ({"name": 1}, "token_claim_invalid"),
 }
 
 

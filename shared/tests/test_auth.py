@@ -67,7 +67,7 @@ async def test_missing_token_is_401(client):
 
 def _claims(**over) -> dict:
     now = int(time.time())
-    claims = {"sub": "x", "roles": ["target_office"], "aud": SETTINGS.jwt_audience, "iss": SETTINGS.jwt_issuer,
+    claims = {"sub": "x", "roles": ["target_office"], "scope": "demo", "aud": SETTINGS.jwt_audience, "iss": SETTINGS.jwt_issuer,
               "iat": now, "exp": now + 60}
     claims.update(over)
     return claims
@@ -78,9 +78,27 @@ def _claims(**over) -> dict:
     (jwt.encode(_claims(), "another-secret-that-is-long-enough-32b", "HS256"), "token_invalid"),
     (jwt.encode(_claims(aud="someone-else"), SETTINGS.jwt_secret, "HS256"), "token_invalid"),
     (jwt.encode(_claims(iss="evil"), SETTINGS.jwt_secret, "HS256"), "token_invalid"),
-    (jwt.encode(_claims(roles=["emperor"]), SETTINGS.jwt_secret, "HS256"), "token_invalid"),
+    (jwt.encode(_claims(roles=["emperor"]), SETTINGS.jwt_secret, "HS256"), "token_claim_invalid"),
+    (jwt.encode(_claims(scope=None), SETTINGS.jwt_secret, "HS256"), "token_claim_invalid"),
+    (jwt.encode(_claims(scope="*"), SETTINGS.jwt_secret, "HS256"), "token_claim_invalid"),
+    (jwt.encode(_claims(scope=["demo"]), SETTINGS.jwt_secret, "HS256"), "token_claim_invalid"),
+    (jwt.encode(_claims(roles=None), SETTINGS.jwt_secret, "HS256"), "token_claim_invalid"),
+    (jwt.encode(_claims(unit=3), SETTINGS.jwt_secret, "HS256"), "token_claim_invalid"),
     ("not-a-jwt", "token_invalid"),
 ])
 async def test_bad_tokens_are_refused(client, token, code):
     r = await client.post("/publish", headers=auth(token))
     assert r.status_code == 401 and r.json()["error"] == code
+
+
+async def test_a_valid_token_still_passes(client):
+    """The refusals above are not a gate that refuses everything: the same claims with a scope pass."""
+    r = await client.post("/publish", headers=auth(jwt.encode(_claims(), SETTINGS.jwt_secret, "HS256")))
+    assert r.status_code == 200 and r.json() == {"user": "x"}
+
+
+def test_a_scope_reaches_only_itself():
+    p = Principal(user="u", roles=frozenset({Role.TARGET_OFFICE}), scope="xh")
+    assert p.reaches("xh") and not p.reaches("pd") and not p.reaches("*") and not p.reaches(None)
+    system = Principal(user="system:clock", roles=frozenset({Role.SUPERVISOR}))
+    assert not system.reaches("xh")

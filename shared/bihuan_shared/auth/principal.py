@@ -17,11 +17,15 @@ class Role(StrEnum):
 
 
 class Principal(BaseModel):
+    """A caller. Tokens always name a scope (see auth/claims.py); only the system's own principals (clocks, the
+    AMQP feed) are built in code, and those that act on records of many scopes carry none and never pass
+    `require_scope`."""
     user: str
     name: str | None = None
     roles: frozenset[Role]
     unit: str | None = None
     scope: str | None = None
+    token_id: str | None = None    # the token's jti: the audit log tells two sessions of one user apart
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
@@ -37,6 +41,10 @@ class Principal(BaseModel):
         if self.unit is None or self.unit not in units:
             raise Forbidden("无权操作其他单位的数据", code="unit_forbidden")
 
-    def require_scope(self, scope: str) -> None:
-        if self.scope not in (None, "*", scope):
+    def reaches(self, scope: str | None) -> bool:
+        """Whether the caller may act in `scope`. Exactly its own: there is no wildcard and no default."""
+        return self.scope is not None and scope == self.scope
+
+    def require_scope(self, scope: str | None) -> None:
+        if not self.reaches(scope):
             raise Forbidden("无权访问其他辖区的数据", code="scope_forbidden")

@@ -60,7 +60,7 @@ async def upload_evidence(file: UploadFile, request: Request, principal: Current
         raise too_large from None
     filename = PurePath((file.filename or "evidence").replace("\\", "/")).name[:255] or "evidence"
     async with session.begin():
-        evidence = Evidence(scope=principal.scope or "*", unit=principal.unit, filename=filename,
+        evidence = Evidence(scope=principal.scope, unit=principal.unit, filename=filename,
                             content_type=content_type, size_bytes=stored.size, sha256=stored.sha256,
                             storage_key=stored.key, uploaded_by=principal.user)
         session.add(evidence)

@@ -16,7 +16,7 @@ async def attach(session: AsyncSession, principal: Principal, evidence_ids: list
     problems = []
     for index, evidence_id in enumerate(evidence_ids):
         e = found.get(evidence_id)
-        if e is None or e.unit != principal.unit or e.scope != principal.scope and principal.scope not in (None, "*"):
+        if e is None or e.unit != principal.unit or not principal.reaches(e.scope):
             problems.append({"index": index, "field": "evidence_ids", "message": f"佐证材料 {evidence_id} 不存在或不属于本单位"})
         elif e.report_id or e.contribution_id:
             problems.append({"index": index, "field": "evidence_ids", "message": f"佐证材料 {evidence_id} 已用于其他报送"})

@@ -41,7 +41,7 @@ async def put_scope(code: str, body: ScopeIn, principal: TargetOffice, session: 
 async def list_scopes(principal: CurrentPrincipal, session: SessionDep) -> list[ScopeOut]:
     """Scopes the caller may see."""
     rows = await session.scalars(select(Scope).order_by(Scope.code))
-    return [ScopeOut.model_validate(s) for s in rows if principal.scope in (None, "*", s.code)]
+    return [ScopeOut.model_validate(s) for s in rows if principal.reaches(s.code)]
 
 
 @router.put("/directory/{scope}/units/{code}")

@@ -36,7 +36,7 @@ async def leader_dashboard(leader: str, request: Request, principal: Overseer,
                            category: Category | None = None) -> dict:
     """The leader's dashboard (optionally only one kind of target); served from Redis, rebuilt if missing."""
     _may_see(principal, leader)
-    view, source = await read_leader(_resources(request), principal.scope or "", leader)
+    view, source = await read_leader(_resources(request), principal.scope, leader)
     if category is not None:
         view = {**view, "targets": [t for t in view["targets"] if t["category"] == category],
                 "counts": view["by_category"].get(category, {})}
@@ -49,7 +49,7 @@ async def leader_stream(leader: str, request: Request, principal: Leader) -> Str
     if principal.user != leader:
         raise Forbidden("只能订阅本人的看板", code="dashboard_forbidden")
     resources = _resources(request)
-    scope = principal.scope or ""
+    scope = principal.scope
     pubsub = resources["redis"].pubsub()
     await pubsub.subscribe(channel(resources["settings"].redis_prefix, scope, leader))
 
@@ -77,7 +77,7 @@ async def leader_stream(leader: str, request: Request, principal: Leader) -> Str
 @router.get("/categories/{category}")
 async def category_dashboard(category: Category, request: Request, principal: Overseer) -> dict:
     """One kind of target across the scope (key work, special work, major projects, public service, unit work)."""
-    view, source = await read_category(_resources(request), principal.scope or "", category)
+    view, source = await read_category(_resources(request), principal.scope, category)
     return {**view, "served_from": source}
 
 

@@ -29,7 +29,7 @@ def _source(name: str) -> FeedSource:
 
 
 def _scope(principal: Principal) -> str:
-    if principal.scope in (None, "*"):
+    if principal.scope is None:  # tokens always carry one (auth/claims.py); this guards code-built principals
         raise Forbidden("数据接入身份须限定辖区 (scope)", code="feed_scope_required")
     return principal.scope
 

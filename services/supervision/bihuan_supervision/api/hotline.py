@@ -35,7 +35,7 @@ class HotlineOrderOut(BaseModel):
 @router.get("/orders/{order_id}")
 async def get_order(order_id: str, principal: CurrentPrincipal, session: SessionDep) -> HotlineOrderOut:
     """One work order: its newest version, status and history."""
-    order = await session.get(HotlineOrder, (principal.scope or "", order_id))
+    order = await session.get(HotlineOrder, (principal.scope, order_id))
     if order is None:
         raise NotFound(f"工单 {order_id} 不存在", code="hotline_order_not_found")
     principal.require_unit(order.assigned_unit, oversight=(Role.SUPERVISOR, Role.LEADER, Role.TARGET_OFFICE))

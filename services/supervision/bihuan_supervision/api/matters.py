@@ -35,7 +35,7 @@ async def list_matters(principal: MatterReader, session: SessionDep,
                        status: Literal["open", "answered", "all"] = "open",
                        limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[MatterOut]:
     """The scope's important matters, newest first (a leader's: those raised to her)."""
-    query = select(MatterView).where(MatterView.scope == (principal.scope or "")).order_by(
+    query = select(MatterView).where(MatterView.scope == principal.scope).order_by(
         MatterView.raised_at.desc()).limit(limit)
     if status != "all":
         query = query.where(MatterView.status == status)

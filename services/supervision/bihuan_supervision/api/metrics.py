@@ -46,7 +46,7 @@ async def district_units(principal: MetricsReader, session: SessionDep, period: 
         wanted = wanted or [principal.unit]
         for unit in wanted:
             principal.require_unit(unit, oversight=READERS)
-    scope = principal.scope or ""
+    scope = principal.scope
     only = parse_source(source)
     ranked, total = unit_ranking(await units_in_period(session, scope, months, source=only, units=wanted))
     return {"period": period, "period_kind": kind, "source": only, "closed": await _closed(session, scope, period),
@@ -58,7 +58,7 @@ async def district_topics(principal: DistrictReader, session: SessionDep, period
     """Hotline counts and rates per category (topic) over the period, most orders first, each with the targets it is
     linked to; a linked category without orders in the period is listed with zeros."""
     kind, months = parse_period(period)
-    scope = principal.scope or ""
+    scope = principal.scope
     topics, total = topic_ranking(await topics_in_period(session, scope, months), await topic_targets(session, scope))
     return {"period": period, "period_kind": kind, "closed": await _closed(session, scope, period),
             "topics": topics, "total": total}
@@ -69,7 +69,7 @@ async def topic_trend(topic: str, principal: DistrictReader, session: SessionDep
     """One hotline category month by month over a year: orders, satisfaction rate and resolution rate."""
     check_topic(topic)
     year_value = parse_year(year)
-    scope = principal.scope or ""
+    scope = principal.scope
     if not await topic_known(session, scope, topic):
         raise NotFound(f"诉求类别 {topic} 没有任何工单，也未关联目标", code="topic_not_found")
     months = await topic_months(session, scope, topic, year_value)
@@ -83,9 +83,9 @@ async def unit_metrics(unit: str, principal: MetricsReader, session: SessionDep,
     check_code(unit, "unit", MAX_UNIT_CODE, "单位编码")
     principal.require_unit(unit, oversight=READERS)
     kind, _ = parse_period(period)
-    counts = await unit_counts(session, principal.scope or "", unit, period)
+    counts = await unit_counts(session, principal.scope, unit, period)
     return {"unit": unit, "period": period, "period_kind": kind,
-            "closed": await _closed(session, principal.scope or "", period),
+            "closed": await _closed(session, principal.scope, period),
             "sources": {source: with_rates(source, c) for source, c in sorted(counts.items())}}
 
 
@@ -93,7 +93,7 @@ async def unit_metrics(unit: str, principal: MetricsReader, session: SessionDep,
 async def close_period(period: str, principal: Supervisor, session: SessionDep) -> dict:
     """Close a period: publish supervision.unit_metrics.published for every unit and source with data in it."""
     kind, _ = parse_period(period)
-    scope = principal.scope or ""
+    scope = principal.scope
     async with session.begin():
         published = await close_period_now(session, scope, period, principal.user)
         if published is None:
@@ -111,7 +111,7 @@ class TopicLinks(BaseModel):
 async def link_topic(topic: str, body: TopicLinks, principal: Linker, session: SessionDep) -> dict:
     """Set the targets a hotline category speaks about (replaces the previous mapping of that category)."""
     check_topic(topic)
-    scope = principal.scope or ""
+    scope = principal.scope
     async with session.begin():
         await session.execute(delete(TopicTargetLink).where(TopicTargetLink.scope == scope,
                                                             TopicTargetLink.topic == topic))

@@ -31,7 +31,7 @@ OrderReader = Annotated[Principal, Depends(require_roles(*READERS, Role.LEADER, 
 @router.post("", status_code=201)
 async def issue(body: IssueIn, request: Request, principal: Supervisor, session: SessionDep) -> OrderOut:
     """Issue an order to a unit about a target, milestone, matter or hotline spike."""
-    scope, after = principal.scope or "", []
+    scope, after = principal.scope, []
     if body.reply_by < today():
         raise Invalid("回复期限不能早于今天", code="reply_by_past", details=[{"field": "reply_by", "message": "已过期"}])
     async with session.begin():
@@ -122,7 +122,7 @@ async def list_orders(principal: OrderReader, session: SessionDep,
                       status: Annotated[str | None, Query(max_length=16)] = None,
                       escalated: bool | None = None) -> list[OrderOut]:
     """Orders the caller may see: the office all of its scope, a leader hers, a unit its own."""
-    query = select(SupervisionOrder).where(SupervisionOrder.scope == (principal.scope or "")).order_by(
+    query = select(SupervisionOrder).where(SupervisionOrder.scope == principal.scope).order_by(
         SupervisionOrder.issued_at.desc()).limit(500)
     if status:
         query = query.where(SupervisionOrder.status == status)
@@ -136,7 +136,7 @@ async def list_orders(principal: OrderReader, session: SessionDep,
 async def get_order(order_id: str, principal: OrderReader, session: SessionDep) -> OrderOut:
     """One order with its full trail."""
     order = await session.get(SupervisionOrder, order_id)
-    if order is None or order.scope != (principal.scope or ""):
+    if order is None or order.scope != principal.scope:
         raise NotFound(f"督办单 {order_id} 不存在", code="order_not_found")
     if not principal.has(*READERS) and not (principal.has(Role.LEADER) and order.leader == principal.user):
         principal.require_unit(order.unit, oversight=())
@@ -155,7 +155,7 @@ def _visible(query, principal: Principal):
 
 async def _locked(session: SessionDep, principal: Principal, order_id: str) -> SupervisionOrder:
     order = await session.get(SupervisionOrder, order_id, with_for_update=True)
-    if order is None or order.scope != (principal.scope or ""):
+    if order is None or order.scope != principal.scope:
         raise NotFound(f"督办单 {order_id} 不存在", code="order_not_found")
     return order
 

@@ -63,7 +63,7 @@ async def list_targets(principal: StatusReader, session: SessionDep, year: Annot
                        leader: Annotated[str | None, Query()] = None) -> dict:
     """Every target of the caller's scope for a year (optionally one leader's), not cancelled, by code, with the live
     status of each milestone: one answer instead of one request per target."""
-    query = (select(TargetView).where(TargetView.scope == (principal.scope or ""), TargetView.year == parse_year(year),
+    query = (select(TargetView).where(TargetView.scope == principal.scope, TargetView.year == parse_year(year),
                                       ~TargetView.cancelled).order_by(TargetView.code))
     if leader is not None:
         query = query.where(TargetView.leader == check_code(leader, "leader", MAX_LEADER, "分管领导编码"))

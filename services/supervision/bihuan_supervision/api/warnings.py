@@ -54,14 +54,14 @@ def _out(row: WarningRules) -> RulesOut:
 @router.get("/rules")
 async def get_rules(principal: RulesReader, session: SessionDep) -> RulesOut:
     """The warning rules of the caller's scope (defaults until set); the webhook secret only as set or not."""
-    row = await session.get(WarningRules, principal.scope or "")
+    row = await session.get(WarningRules, principal.scope)
     return RulesOut() if row is None else _out(row)
 
 
 @router.put("/rules")
 async def put_rules(body: RulesIn, principal: Supervisor, session: SessionDep) -> RulesOut:
     """Set the warning rules of the caller's scope; they apply from the next reassessment (event or clock)."""
-    scope = principal.scope or ""
+    scope = principal.scope
     values = body.model_dump(mode="json", exclude={"webhook_secret"})
     async with session.begin():
         row = await session.get(WarningRules, scope)

@@ -48,7 +48,7 @@ async def list_deliveries(principal: Supervisor, session: SessionDep,
                           page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                           size: Annotated[int, Query(ge=1, le=500)] = 50) -> DeliveryPage:
     """Deliveries of the caller's scope, newest first, optionally of one status."""
-    where = [WebhookDelivery.scope == (principal.scope or "")]
+    where = [WebhookDelivery.scope == principal.scope]
     if status is not None:
         where.append(WebhookDelivery.status == status)
     total = await session.scalar(select(func.count()).select_from(WebhookDelivery).where(*where))
@@ -67,7 +67,7 @@ async def retry_delivery(delivery_id: int, request: Request, principal: Supervis
     and is sent at once."""
     async with session.begin():
         row = await session.scalar(select(WebhookDelivery).where(
-            WebhookDelivery.id == delivery_id, WebhookDelivery.scope == (principal.scope or "")).with_for_update())
+            WebhookDelivery.id == delivery_id, WebhookDelivery.scope == principal.scope).with_for_update())
         if row is None:
             raise NotFound(f"推送记录 {delivery_id} 不存在", code="webhook_delivery_not_found")
         if row.status != "failed":

@@ -25,7 +25,7 @@ def recipient(principal: Principal) -> str:
 
 def visible(query: Select, principal: Principal) -> Select:
     """Only the warnings of the caller's scope addressed to the caller's inbox."""
-    query = query.where(Warning.scope == (principal.scope or ""))
+    query = query.where(Warning.scope == principal.scope)
     if principal.has(*OVERSIGHT):
         return query
     if principal.has(Role.LEADER):
