@@ -17,6 +17,11 @@ async def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("缺少身份令牌 (Authorization: Bearer ...)", code="token_missing")
     principal = request.app.state.token_verifier.verify(credentials.credentials)
+    tree = getattr(request.app.state, "scope_tree", None)
+    if tree is not None and principal.scope is not None:
+        districts = await tree.districts_of(principal.scope)
+        if districts:
+            principal = principal.model_copy(update={"districts": districts})
     request.state.principal = principal
     return principal
 

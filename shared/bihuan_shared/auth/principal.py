@@ -26,6 +26,9 @@ class Principal(BaseModel):
     unit: str | None = None
     scope: str | None = None
     token_id: str | None = None    # the token's jti: the audit log tells two sessions of one user apart
+    # The districts under the caller's scope when that scope is a city, filled by the service's scope tree at
+    # authentication (bihuan_shared.auth.scope_tree), never by the token: a city's reach is what the city registered.
+    districts: frozenset[str] = frozenset()
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
@@ -45,6 +48,14 @@ class Principal(BaseModel):
         """Whether the caller may act in `scope`. Exactly its own: there is no wildcard and no default."""
         return self.scope is not None and scope == self.scope
 
+    def reads(self, scope: str | None) -> bool:
+        """Whether the caller may read `scope`: its own, or a district under its city. Writes stay `reaches`."""
+        return self.reaches(scope) or (scope is not None and scope in self.districts)
+
     def require_scope(self, scope: str | None) -> None:
         if not self.reaches(scope):
             raise Forbidden("无权访问其他辖区的数据", code="scope_forbidden")
+
+    def require_read_scope(self, scope: str | None) -> None:
+        if not self.reads(scope):
+            raise Forbidden("无权查看其他辖区的数据", code="scope_forbidden")

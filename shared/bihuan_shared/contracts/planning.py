@@ -100,6 +100,25 @@ class UnitUpdated(UnitSnapshot):
     """A unit's name, kind, parent, assessment group, leaders or activity changed."""
 
 
+class ScopeSnapshot(BaseModel):
+    """A city or a district, and the city it belongs to. Consumers keep the tree to know a city's districts."""
+
+    code: str
+    name: str
+    kind: Literal["city", "district"]
+    parent: str | None = None
+
+
+@event_contract("planning.scope.registered", 1, producer="planning")
+class ScopeRegistered(ScopeSnapshot):
+    """A city registered itself, a city registered a district under it, or a district registered itself."""
+
+
+@event_contract("planning.scope.updated", 1, producer="planning")
+class ScopeUpdated(ScopeSnapshot):
+    """A scope's name changed (its kind and its city are fixed at registration)."""
+
+
 class LeaderSnapshot(BaseModel):
     """A leader in charge (分管领导) and the units in charge."""
 

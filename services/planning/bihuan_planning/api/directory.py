@@ -1,47 +1,63 @@
 """The directory: scopes, units and leaders in charge. The target office writes; everyone in the scope reads."""
 import re
 
-from fastapi import APIRouter
-from sqlalchemy import select
+from fastapi import APIRouter, Request
+from sqlalchemy import or_, select
 
 from bihuan_planning.api.deps import Reader, TargetOffice
 from bihuan_planning.domain.directory_records import (LeaderIn, LeaderInCharge, LeaderOut, ScopeIn, ScopeOut, UnitIn,
                                                       UnitOut)
 from bihuan_planning.domain.directory import parent_cycle
+from bihuan_planning.domain.scopes import Refusal, ScopeFacts, registration_refusal
 from bihuan_planning.store.directory_models import Leader, Scope, Unit
 from bihuan_planning.store.models import Target
 from bihuan_planning.store.directory_repo import (leaders_in_charge, leaders_of, require_scope, save_leader,
-                                                  save_unit, units_of)
+                                                  save_scope, save_unit, units_of)
 from bihuan_shared.audit import record_audit
 from bihuan_shared.auth import CurrentPrincipal
 from bihuan_shared.web.deps import SessionDep
-from bihuan_shared.web.errors import Invalid, NotFound
+from bihuan_shared.web.errors import Conflict, Forbidden, Invalid, NotFound
 
 router = APIRouter(tags=["directory"])
 
 
 @router.put("/scopes/{code}")
-async def put_scope(code: str, body: ScopeIn, principal: TargetOffice, session: SessionDep) -> ScopeOut:
-    """Register or rename a scope (a city or a district)."""
-    principal.require_scope(code)
+async def put_scope(code: str, body: ScopeIn, principal: TargetOffice, session: SessionDep,
+                    request: Request) -> ScopeOut:
+    """Register or rename a scope: a city office its city and the districts under it, a district office its own
+    district standing alone. Kind and city are fixed at registration. Emits planning.scope.registered / .updated."""
     check_code(code, "code")
     async with session.begin():
         scope = await session.get(Scope, code, with_for_update=True)
+        parent = await session.get(Scope, body.parent) if body.parent else None
+        refusal = registration_refusal(principal.scope, code, body.kind, body.parent, _facts(scope), _facts(parent))
+        if refusal is not None:
+            raise _refused(refusal)
         before = ScopeOut.model_validate(scope).model_dump() if scope else None
-        if scope is None:
-            scope = Scope(code=code)
-            session.add(scope)
-        scope.name, scope.kind, scope.parent = body.name, body.kind, body.parent
-        await record_audit(session, principal, "scope.saved", "scope", code, before=before,
-                           after=body.model_dump())
+        scope, outcome = await save_scope(session, scope, code, body.name, body.kind, body.parent)
+        if outcome is not None:
+            await record_audit(session, principal, f"scope.{outcome}", "scope", code, before=before,
+                               after=body.model_dump())
+    if body.parent:
+        request.app.state.scope_tree.forget(body.parent)
     return ScopeOut(code=code, **body.model_dump())
 
 
 @router.get("/scopes")
 async def list_scopes(principal: CurrentPrincipal, session: SessionDep) -> list[ScopeOut]:
-    """Scopes the caller may see."""
-    rows = await session.scalars(select(Scope).order_by(Scope.code))
-    return [ScopeOut.model_validate(s) for s in rows if principal.reaches(s.code)]
+    """The caller's own scope and, for a city, its districts."""
+    rows = await session.scalars(select(Scope).where(or_(Scope.code == principal.scope,
+                                                         Scope.parent == principal.scope)).order_by(Scope.code))
+    return [ScopeOut.model_validate(s) for s in rows if principal.reads(s.code)]
+
+
+def _facts(scope: Scope | None) -> ScopeFacts | None:
+    return ScopeFacts(scope.code, scope.kind, scope.parent) if scope is not None else None
+
+
+def _refused(refusal: Refusal) -> Exception:
+    kind = {"forbidden": Forbidden, "invalid": Invalid, "conflict": Conflict}[refusal.status]
+    return kind(refusal.message, code=refusal.code, details=[{"field": refusal.field, "message": refusal.message}])
 
 
 @router.put("/directory/{scope}/units/{code}")
@@ -65,7 +81,7 @@ async def put_unit(scope: str, code: str, body: UnitIn, principal: TargetOffice,
 async def list_units(scope: str, principal: CurrentPrincipal, session: SessionDep, kind: str | None = None,
                      assessment_group: str | None = None) -> list[UnitOut]:
     """Units of a scope, optionally of one kind or assessment group."""
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     where = [Unit.scope == scope]
     if kind:
         where.append(Unit.kind == kind)
@@ -78,7 +94,7 @@ async def list_units(scope: str, principal: CurrentPrincipal, session: SessionDe
 @router.get("/directory/{scope}/units/{code}")
 async def get_unit(scope: str, code: str, principal: CurrentPrincipal, session: SessionDep) -> UnitOut:
     """One unit with its leaders in charge."""
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     unit = await session.scalar(select(Unit).where(Unit.scope == scope, Unit.code == code))
     if unit is None:
         raise NotFound(f"单位 {code} 不存在", code="unit_not_found")
@@ -108,7 +124,7 @@ async def put_leader(scope: str, code: str, body: LeaderIn, principal: TargetOff
 @router.get("/directory/{scope}/leaders")
 async def list_leaders(scope: str, principal: CurrentPrincipal, session: SessionDep) -> list[LeaderOut]:
     """Leaders in charge of a scope and their units."""
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     rows = await session.scalars(select(Leader).where(Leader.scope == scope).order_by(Leader.code))
     return [LeaderOut.model_validate(x) for x in rows]
 
@@ -116,7 +132,7 @@ async def list_leaders(scope: str, principal: CurrentPrincipal, session: Session
 @router.get("/directory/{scope}/leaders/{code}")
 async def get_leader(scope: str, code: str, principal: Reader, session: SessionDep) -> LeaderInCharge:
     """A leader with the units and the targets in charge (targets by their 分管领导 field)."""
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     leader = await session.scalar(select(Leader).where(Leader.scope == scope, Leader.code == code))
     if leader is None:
         raise NotFound(f"分管领导 {code} 不存在", code="leader_not_found")

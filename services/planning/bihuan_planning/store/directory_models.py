@@ -16,7 +16,8 @@ class Scope(Base):
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="district")
-    parent: Mapped[str | None] = mapped_column(String(64))
+    parent: Mapped[str | None] = mapped_column(String(64), index=True)
+    event_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Unit(Base):

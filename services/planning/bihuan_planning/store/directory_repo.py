@@ -3,8 +3,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bihuan_planning.store.directory_models import Leader, Scope, Unit
-from bihuan_shared.contracts.planning import (LeaderRegistered, LeaderUpdated, UnitRegistered, UnitSnapshot,
-                                              UnitUpdated)
+from bihuan_shared.contracts.planning import (LeaderRegistered, LeaderUpdated, ScopeRegistered, ScopeUpdated,
+                                              UnitRegistered, UnitSnapshot, UnitUpdated)
 from bihuan_shared.events import new_event
 from bihuan_shared.messaging.outbox import record_event
 from bihuan_shared.web.errors import NotFound
@@ -20,8 +20,31 @@ def unit_aggregate(scope: str, code: str) -> str:
 async def require_scope(session: AsyncSession, scope: str) -> Scope:
     found = await session.get(Scope, scope)
     if found is None:
-        raise NotFound(f"辖区 {scope} 尚未登记", code="scope_not_found")
+        raise NotFound(f"辖区 {scope} 尚未登记：请目标办先在「辖区」页登记本辖区（或由所属市登记），再导入单位目录",
+                       code="scope_not_found", details=[{"field": "scope", "message": f"PUT /api/v1/scopes/{scope}"}])
     return found
+
+
+async def districts_of(session: AsyncSession, city: str) -> frozenset[str]:
+    return frozenset(await session.scalars(select(Scope.code).where(Scope.parent == city)))
+
+
+async def save_scope(session: AsyncSession, scope: Scope | None, code: str, name: str, kind: str,
+                     parent: str | None) -> tuple[Scope, str | None]:
+    """Insert or rename a scope, staging its event; returns it and "registered", "updated" or None."""
+    if scope is None:
+        scope = Scope(code=code, name=name, kind=kind, parent=parent, event_seq=1)
+        session.add(scope)
+        outcome, contract = "registered", ScopeRegistered
+    elif scope.name != name:
+        scope.name, scope.event_seq = name, scope.event_seq + 1
+        outcome, contract = "updated", ScopeUpdated
+    else:
+        return scope, None
+    await record_event(session, new_event(contract(code=code, name=name, kind=kind, parent=parent),
+                                          scope=parent or code, aggregate_id=f"scope:{code}",
+                                          sequence=scope.event_seq))
+    return scope, outcome
 
 
 async def has_units(session: AsyncSession, scope: str) -> bool:

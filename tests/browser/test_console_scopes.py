@@ -1,0 +1,32 @@
+"""A new city's target office, starting from nothing: it registers its city and a district in the console, then sees
+the district it registered. No API call is made by the test."""
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+async def test_a_city_office_registers_its_city_and_a_district(page, console, shot):
+    city = f"city{uuid.uuid4().hex[:6]}"
+    await page.goto(console.url + "/login")
+    await page.fill("input[name=scope]", city)
+    await page.click("[data-test=role]")
+    await page.click(".el-select-dropdown__item:visible >> text=目标办")
+    await page.click("[data-test=login]")
+    await page.wait_for_selector(".el-menu")
+
+    await page.click("[data-menu=scopes]")
+    await page.wait_for_selector("[data-test=register-own]")
+    await page.fill("input[name=own-name]", "示范市")
+    await page.click("[data-test=kind-city]")
+    await page.click("[data-test=register-own-submit]")
+    await page.wait_for_selector("text=登记下属区")
+
+    await page.fill("input[name=district-code]", f"{city}-hd")
+    await page.fill("input[name=district-name]", "黄岛区")
+    await page.click("[data-test=register-district]")
+    await page.wait_for_selector(f"[data-test=districts] >> text={city}-hd")
+    await page.wait_for_selector("[data-test=districts] >> text=黄岛区")
+    await shot(page, "40-city-registers-a-district")
+
