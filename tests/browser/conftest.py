@@ -114,9 +114,12 @@ def shot():
     return _shot
 
 
-async def _login(page, console: Console, role_label: str, unit: str | None = None, leader: str | None = None) -> None:
-    """The dev login form as a person fills it: pick the role (and unit or leader), press 开发登录."""
+async def _login(page, console: Console, role_label: str, unit: str | None = None, leader: str | None = None,
+                 scope: str | None = None) -> None:
+    """The dev login form as a person fills it: the scope if not the demo's, the role (and unit or leader), 开发登录."""
     await page.goto(console.url + "/login")
+    if scope:
+        await page.fill("input[name=scope]", scope)
     await page.click("[data-test=role]")
     await page.click(f".el-select-dropdown__item:visible >> text={role_label}")
     if unit:

@@ -7,14 +7,9 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-async def test_a_city_office_registers_its_city_and_a_district(page, console, shot):
+async def test_a_city_office_registers_its_city_and_a_district(page, console, login, shot):
     city = f"city{uuid.uuid4().hex[:6]}"
-    await page.goto(console.url + "/login")
-    await page.fill("input[name=scope]", city)
-    await page.click("[data-test=role]")
-    await page.click(".el-select-dropdown__item:visible >> text=目标办")
-    await page.click("[data-test=login]")
-    await page.wait_for_selector(".el-menu")
+    await login(page, console, "目标办", scope=city)
 
     await page.click("[data-menu=scopes]")
     await page.wait_for_selector("[data-test=register-own]")
