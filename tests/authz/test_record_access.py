@@ -91,3 +91,39 @@ def _check(key: str, role: Role, passes_gate: bool, expect: str, status: int) ->
 @pytest.mark.parametrize("key", sorted(SCOPE_WIDE_READS))
 def test_scope_wide_reads_still_exist(key):
     assert key in {r.key for r in target_reads()}, f"{key} is listed in SCOPE_WIDE_READS but no longer exists"
+
+
+async def test_a_city_reads_its_districts_in_every_service_and_nothing_else(system):
+    """Scopes form a tree: planning's registrations reach every service's copy of it, so a city token reads its
+    districts' reports, matters and schemes, and is refused another city's district and any write in its own."""
+    city, d1, other, od = "az-city", "az-city-d1", "az-other", "az-other-d1"
+    async with httpx.AsyncClient(timeout=10) as http:
+        planning = system.api("planning")
+        for scope, body, by in ((city, {"name": "甲市", "kind": "city"}, city),
+                                (d1, {"name": "甲市一区", "kind": "district", "parent": city}, city),
+                                (other, {"name": "乙市", "kind": "city"}, other),
+                                (od, {"name": "乙市一区", "kind": "district", "parent": other}, other)):
+            r = await http.put(f"{planning}/scopes/{scope}", json=body,
+                               headers=system.headers("target_office", scope=by))
+            assert r.status_code == 200, r.text
+        reads = [("execution", "reports/period", {"scope": d1}), ("execution", "matters", {"scope": d1}),
+                 ("execution", "cooperation-requests", {"scope": d1}), ("assessment", "schemes", {"scope": d1}),
+                 ("planning", f"directory/{d1}/units", {})]
+
+        async def every_service_knows_the_tree():
+            for service, path, params in reads:
+                r = await http.get(f"{system.api(service)}/{path}", params=params,
+                                   headers=system.headers("target_office", scope=city))
+                assert r.status_code == 200, (service, path, r.status_code, r.text[:200])
+
+        await eventually(every_service_knows_the_tree, timeout=30)
+        for service, path, params in reads:
+            for scope in (other, od):  # another city, and a district of another city
+                r = await http.get(f"{system.api(service)}/{path}", params=params,
+                                   headers=system.headers("target_office", scope=scope))
+                assert r.status_code == 403 and r.json()["error"] == "scope_forbidden", (service, path, scope)
+        # Reading is not writing: the district's directory and its matters are the district's own.
+        unit = {"name": "一区发改委", "kind": "line_department"}
+        r = await http.put(f"{planning}/directory/{d1}/units/U-1", json=unit,
+                           headers=system.headers("target_office", scope=city))
+        assert r.status_code == 403

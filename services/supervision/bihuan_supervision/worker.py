@@ -10,11 +10,13 @@ from bihuan_supervision.events.read_model import HANDLERS
 from bihuan_supervision.events.webhooks import purge_old_deliveries, webhook_task
 from bihuan_supervision.settings import SupervisionSettings
 from bihuan_shared.logging import configure_logging
+from bihuan_shared.scopes import SCOPE_HANDLERS
 from bihuan_shared.worker import ConsumerSpec, WorkerRuntime, run_forever
 
 
 def runtime(settings: SupervisionSettings) -> WorkerRuntime:
-    return WorkerRuntime(settings, consumers=[ConsumerSpec("read_model", {**HANDLERS, **MATTER_HANDLERS})],
+    return WorkerRuntime(settings, consumers=[
+        ConsumerSpec("read_model", {**HANDLERS, **MATTER_HANDLERS, **SCOPE_HANDLERS})],
                          background=[hotline_feed_task(), clock_task([
                              close_ended_periods, republish_late_metrics, warn_on_time, warn_on_spikes,
                              escalate_orders, refresh_live_dashboards, purge_old_deliveries]), webhook_task()])

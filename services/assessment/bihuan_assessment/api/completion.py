@@ -28,7 +28,7 @@ class Completion(BaseModel):
 @router.get("")
 async def unit_completion(scope: str, unit: str, principal: Assessor, session: SessionDep) -> Completion:
     """How the milestones of the targets a unit leads were completed."""
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     t = MilestoneFact.timeliness
     row = (await session.execute(
         select(func.count(), func.count(MilestoneFact.completed_on),

@@ -56,7 +56,7 @@ async def create_scheme(body: SchemeIn, principal: Assessor, session: SessionDep
 @router.get("")
 async def list_schemes(scope: str, principal: Reader, session: SessionDep, year: int | None = None) -> list[dict]:
     """Schemes of a scope (all versions), newest first, with the assessment an opened one started."""
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     q = select(Scheme, Assessment.id).outerjoin(Assessment, Assessment.scheme_id == Scheme.id).where(
         Scheme.scope == scope)
     if year is not None:

@@ -8,13 +8,14 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bihuan_shared.messaging.tables import KIT_METADATA
+from bihuan_shared.scopes import SCOPE_TREE_METADATA
 
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict: JSONB, list: JSONB}
 
 
-METADATA = [Base.metadata, KIT_METADATA]
+METADATA = [Base.metadata, KIT_METADATA, SCOPE_TREE_METADATA]
 
 
 class TargetFact(Base):

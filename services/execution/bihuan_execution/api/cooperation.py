@@ -92,7 +92,7 @@ async def list_requests(principal: Reader, session: SessionDep, scope: str | Non
                         target_id: str | None = None, status: str | None = None) -> list[RequestOut]:
     """Requests of a scope, newest first; a unit sees those it made or received."""
     scope = scope or principal.scope
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     query = select(CooperationRequest).where(CooperationRequest.scope == scope)
     if not principal.has(*OVERSIGHT):
         query = query.where(or_(CooperationRequest.lead_unit == principal.unit,

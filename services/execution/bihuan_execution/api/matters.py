@@ -99,7 +99,7 @@ async def list_matters(principal: Reader, session: SessionDep, scope: str | None
                        target_id: str | None = None) -> list[MatterOut]:
     """Matters of a scope, newest first. A unit sees those it raised or that are addressed to it."""
     scope = scope or principal.scope
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     if not principal.has(*OVERSIGHT):
         unit = principal.unit
     query = select(Matter).where(Matter.scope == scope).order_by(Matter.raised_at.desc()).limit(500)

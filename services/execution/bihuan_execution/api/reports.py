@@ -64,7 +64,7 @@ async def period_filter(request: Request, principal: Reader, scope: str | None =
                         unit: str | None = None, leader: str | None = None, category: str | None = None,
                         year: int | None = None) -> PeriodFilter:
     scope = scope or principal.scope
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     if not principal.has(*OVERSIGHT):  # a unit reports on its own targets only
         if unit not in (None, principal.unit):
             raise Forbidden("只能查看本单位的报告", code="unit_forbidden")

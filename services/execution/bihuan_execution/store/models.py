@@ -7,13 +7,14 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bihuan_shared.messaging.tables import KIT_METADATA
+from bihuan_shared.scopes import SCOPE_TREE_METADATA
 
 
 class Base(DeclarativeBase):
     pass
 
 
-METADATA = [Base.metadata, KIT_METADATA]
+METADATA = [Base.metadata, KIT_METADATA, SCOPE_TREE_METADATA]
 
 
 def new_id() -> str:
