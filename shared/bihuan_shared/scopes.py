@@ -51,3 +51,26 @@ async def install_scope_tree(app: FastAPI) -> None:
                 select(scope_tree.c.code).where(scope_tree.c.parent == city, scope_tree.c.kind == "district")))
 
     app.state.scope_tree = ScopeTree(load)
+
+
+def create_scope_tree_table() -> None:
+    """Alembic upgrade step shared by the consuming services' migrations (revision 1 of the table; a change to it
+    is a new function, never an edit of this one)."""
+    from alembic import op
+    import sqlalchemy as sa
+
+    op.create_table("scope_tree",
+                    sa.Column("code", sa.String(length=64), nullable=False),
+                    sa.Column("name", sa.String(length=200), nullable=False),
+                    sa.Column("kind", sa.String(length=16), nullable=False),
+                    sa.Column("parent", sa.String(length=64), nullable=True),
+                    sa.Column("event_seq", sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint("code"))
+    op.create_index(op.f("ix_scope_tree_parent"), "scope_tree", ["parent"], unique=False)
+
+
+def drop_scope_tree_table() -> None:
+    from alembic import op
+
+    op.drop_index(op.f("ix_scope_tree_parent"), table_name="scope_tree")
+    op.drop_table("scope_tree")

@@ -3,8 +3,7 @@
 Revision ID: 0008
 Revises: 0007
 """
-from alembic import op
-import sqlalchemy as sa
+from bihuan_shared.scopes import create_scope_tree_table, drop_scope_tree_table
 
 revision = '0008'
 down_revision = '0007'
@@ -13,17 +12,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('scope_tree',
-    sa.Column('code', sa.String(length=64), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('parent', sa.String(length=64), nullable=True),
-    sa.Column('event_seq', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('code')
-    )
-    op.create_index(op.f('ix_scope_tree_parent'), 'scope_tree', ['parent'], unique=False)
+    create_scope_tree_table()
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_scope_tree_parent'), table_name='scope_tree')
-    op.drop_table('scope_tree')
+    drop_scope_tree_table()
