@@ -22,6 +22,11 @@ def city_objects() -> list[dict]:
 
 
 @pytest.fixture(scope="session")
+def dev_objects() -> list[dict]:
+    return kustomize(K8S / "overlays" / "dev")
+
+
+@pytest.fixture(scope="session")
 def compose_config() -> dict:
     cmd = compose_command()
     if cmd is None:

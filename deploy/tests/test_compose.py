@@ -2,6 +2,7 @@
 and port, with health checks and start-up order."""
 import re
 import subprocess
+from urllib.parse import urlsplit
 
 from deploy_support import DEPLOY, IMAGE_TAG, ROOT, SERVICES, compose_command
 
@@ -85,7 +86,7 @@ def test_environment_configures_each_service_through_its_own_settings(compose_co
         settings = service_settings(s.name)
         assert settings.database_url.endswith(f"@postgres:5432/bihuan_{s.name}")
         assert settings.amqp_url.endswith("@rabbitmq:5672/bihuan")
-        assert settings.redis_url.startswith("redis://redis:")
+        assert settings.redis_url.endswith("@redis:6379/0")
         assert settings.http_port == s.port
 
 
@@ -97,3 +98,22 @@ def test_compose_config_rejects_a_broken_file(tmp_path):
     broken = tmp_path / "compose.yaml"
     broken.write_text("services:\n  api:\n    image: x\n    depends_on:\n      db:\n        condition: service_happy\n")
     assert subprocess.run([*cmd, "-f", str(broken), "config", "-q"], capture_output=True).returncode != 0
+
+
+def test_published_ports_bind_to_loopback_unless_told_otherwise(compose_config):
+    """Issue 12 #5: 8101-8104 were published on every interface, with the public development secret."""
+    published = [(name, p) for name, svc in compose_config["services"].items() for p in svc.get("ports", [])]
+    assert len(published) >= 5
+    assert all(p.get("host_ip") == "127.0.0.1" for _, p in published), published
+
+
+def test_third_party_images_are_pinned_by_digest_and_redis_wants_a_password(compose_config):
+    """Issue 12 #13: images by tag only; Redis open to anyone on the network."""
+    services = compose_config["services"]
+    for name in ("postgres", "rabbitmq", "redis"):
+        assert re.search(r"@sha256:[0-9a-f]{64}$", services[name]["image"]), services[name]["image"]
+    command = services["redis"]["command"]
+    assert command[command.index("--requirepass") + 1]
+    for s in SERVICES:
+        url = services[f"{s.name}-api"]["environment"][f"{s.env_prefix}REDIS_URL"]
+        assert urlsplit(url).password == command[command.index("--requirepass") + 1], url

@@ -1,5 +1,10 @@
 """deploy/k8s: the base and the city overlay render with kustomize, every built-in object validates against the
 Kubernetes schemas (kubernetes-validate, offline), and the wiring is right: probes, ports, images, settings, scaling."""
+import base64
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
 import kubernetes_validate
 import pytest
 import yaml
@@ -7,6 +12,7 @@ import yaml
 from deploy_support import IMAGE_TAG, K8S, SERVICES, by_kind, declared_queues
 
 K8S_VERSION = "1.30.0"
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}")
 CRD_KINDS = {"ScaledObject", "TriggerAuthentication"}  # KEDA's; not in the bundled schemas, checked below by hand
 # service -> the queue its workers must scale on (the one its busy season fills)
 AUTOSCALED = {"assessment": "assessment.jobs", "supervision": "supervision.hotline_feed"}
@@ -22,7 +28,7 @@ def test_every_manifest_file_parses():
             assert isinstance(doc, dict) and ("kind" in doc or "$patch" in doc), path
 
 
-@pytest.mark.parametrize("variant", ["base_objects", "city_objects"])
+@pytest.mark.parametrize("variant", ["base_objects", "city_objects", "dev_objects"])
 def test_built_in_objects_validate_against_kubernetes_schemas(variant, request):
     objects = request.getfixturevalue(variant)
     checked = 0
@@ -103,8 +109,8 @@ def test_image_names_match_the_services_in_base_overlay_and_compose(base_objects
         for role in ("api", "worker"):
             assert base[f"{s.name}-{role}"] == {compose_image} == {f"{s.image}:{IMAGE_TAG}"}
             (city_image,) = city[f"{s.name}-{role}"]
-            assert city_image.endswith(f"/{s.image}:{IMAGE_TAG}")
-            registries.add(city_image.removesuffix(f"/{s.image}:{IMAGE_TAG}"))
+            assert DIGEST.fullmatch(city_image.rsplit(f"/{s.image}", 1)[1]), f"{city_image}: pinned by digest"
+            registries.add(city_image.rsplit(f"/{s.image}", 1)[0])
     assert len(registries) == 1, f"the overlay pulls from several registries: {registries}"
 
 
@@ -119,11 +125,11 @@ def _env_refs(objects: list[dict]) -> set[tuple[str, str]]:
     return refs
 
 
-def test_base_settings_exist_and_name_real_settings_fields(base_objects):
-    for kind, name in _env_refs(base_objects):
-        assert name in by_kind(base_objects, kind), f"{kind} {name} is referenced but not in the base"
+def test_dev_settings_exist_and_name_real_settings_fields(dev_objects):
+    for kind, name in _env_refs(dev_objects):
+        assert name in by_kind(dev_objects, kind), f"{kind} {name} is referenced but not in the dev overlay"
     for kind in ("ConfigMap", "Secret"):
-        for name, obj in by_kind(base_objects, kind).items():
+        for name, obj in by_kind(dev_objects, kind).items():
             svc = next(s for s in SERVICES if f"-{s.name}-" in name)
             keys = (obj.get("data") or {}).keys()
             assert keys and all(k.startswith(svc.env_prefix) for k in keys), name
@@ -131,8 +137,22 @@ def test_base_settings_exist_and_name_real_settings_fields(base_objects):
             assert not unknown, f"{name}: keys that no setting reads: {unknown}"
 
 
+def test_no_secret_in_the_base_nor_the_city(base_objects, city_objects):
+    """Issue 12 #13: the base held the development credentials (the city had to delete them)."""
+    assert not by_kind(base_objects, "Secret"), "the base is shared by every deployment: it holds no credential"
+    assert not by_kind(city_objects, "Secret"), "the city's Secrets come from its secret store"
+
+
+def test_redis_is_reached_with_a_password_and_never_by_a_plain_setting(base_objects, city_objects, dev_objects):
+    for objects in (base_objects, city_objects, dev_objects):
+        for config in by_kind(objects, "ConfigMap").values():
+            assert not [k for k in config.get("data", {}) if k.endswith("_REDIS_URL")], "a Redis URL is a secret"
+    for name, secret in by_kind(dev_objects, "Secret").items():
+        (url,) = [base64.b64decode(v).decode() for k, v in secret["data"].items() if k.endswith("_REDIS_URL")]
+        assert urlsplit(url).password, f"{name}: Redis without a password"
+
+
 def test_city_ships_no_development_secret_and_merges_its_settings(city_objects):
-    assert not by_kind(city_objects, "Secret"), "the city overlay must not ship the base's development credentials"
     assert {n for k, n in _env_refs(city_objects) if k == "Secret"} == {f"bihuan-{s.name}-secrets" for s in SERVICES}
     for s in SERVICES:
         (config,) = [c for n, c in by_kind(city_objects, "ConfigMap").items() if n.startswith(f"bihuan-{s.name}-")]
@@ -201,3 +221,23 @@ def test_city_keeps_evidence_where_every_replica_finds_it(city_objects):
     assert by_kind(city_objects, "Deployment")["execution-api"]["spec"]["replicas"] > 1
     assert config["data"]["BIHUAN_EXECUTION_EVIDENCE_STORE"] == "s3"
     assert config["data"]["BIHUAN_EXECUTION_EVIDENCE_S3_BUCKET"]
+
+
+@pytest.mark.parametrize("variant", ["base_objects", "city_objects"])
+def test_network_policies_deny_by_default_and_open_only_the_known_flows(variant, request):
+    """Issue 12 #13: no NetworkPolicy existed, so any pod of the cluster could call an API's /metrics or reach Redis."""
+    policies = by_kind(request.getfixturevalue(variant), "NetworkPolicy")
+    deny = policies["bihuan-default-deny"]["spec"]
+    assert deny["podSelector"] == {} and set(deny["policyTypes"]) == {"Ingress", "Egress"} and not deny.get("ingress")
+    ingress = [p for p in policies.values() if "Ingress" in p["spec"]["policyTypes"] and p["spec"].get("ingress")]
+    assert [p["metadata"]["name"] for p in ingress] == ["bihuan-api-ingress"]
+    (rule,) = ingress[0]["spec"]["ingress"]
+    assert {p["port"] for p in rule["ports"]} == {s.port for s in SERVICES}
+    assert all("namespaceSelector" in f and f["namespaceSelector"].get("matchLabels") for f in rule["from"])
+    webhook = policies["bihuan-webhook-egress"]["spec"]
+    assert webhook["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "supervision-worker"}
+    (egress,) = webhook["egress"]
+    (block,) = egress["to"]
+    excluded = [ipaddress.ip_network(c) for c in block["ipBlock"]["except"]]
+    for internal in ("10.1.2.3", "172.20.0.1", "192.168.1.1", "127.0.0.1", "169.254.169.254", "100.64.0.1"):
+        assert any(ipaddress.ip_address(internal) in net for net in excluded), f"webhooks could reach {internal}"
