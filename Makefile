@@ -8,13 +8,14 @@ ROLE ?= target_office
 UNIT ?=
 SCOPE ?= demo
 
-.PHONY: install up demo-year test token bench clean-venv
+.PHONY: install up demo-year test token bench clean-venv lock vulnerabilities
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt shared/pyproject.toml services/*/pyproject.toml deploy/local/pyproject.toml bench/pyproject.toml
+$(STAMP): requirements.lock requirements.txt shared/pyproject.toml services/*/pyproject.toml deploy/local/pyproject.toml bench/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt $(PACKAGES)
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps $(PACKAGES)
 	touch $(STAMP)
 
 up: install  ## create databases + vhost, migrate, start 4 APIs + workers, seed the demo district; Ctrl-C stops all
@@ -38,3 +39,14 @@ clean-venv:
 .PHONY: asyncapi
 asyncapi: install  ## regenerate docs/asyncapi.yaml (the event catalogue) from the contracts in shared/
 	$(PY) -m bihuan_shared.events.asyncapi --output docs/asyncapi.yaml
+
+lock: install  ## after changing requirements.txt: re-pin the whole tree with hashes into requirements.lock
+	$(PY) -m pip install -q pip-tools==7.5.2
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip freeze --exclude-editable | grep -v -E '^(bihuan|pip-tools|build|pyproject-hooks)==' > .lock.in
+	$(PY) -m piptools compile -q --generate-hashes --allow-unsafe --no-header --strip-extras --no-annotate -o requirements.lock.new .lock.in
+	(sed -n '1,3p' requirements.lock; echo; grep -v -E '^--(extra-index-url|find-links)' requirements.lock.new) > requirements.lock
+	rm -f .lock.in requirements.lock.new
+
+vulnerabilities: install  ## known vulnerabilities of the locked tree, against an OSV mirror (BIHUAN_ADVISORY_DB)
+	$(PY) -m bihuan_local.advisories --lock requirements.lock
