@@ -61,7 +61,9 @@ async def enter_evaluations(api: DemoApi, year: int) -> int:
     for role, kind, evaluator in batches:
         items = [{"unit": u, "kind": kind, "evaluator": evaluator, "score": score_of(u, kind), "comment": "演示评价"}
                  for u in units]
-        await api.post("assessment", "evaluations", {"scope": SCOPE, "year": year, "items": items}, api.as_(role))
+        # An evaluator scores as itself: the agency's staff sign in as the agency, the office enters its own.
+        headers = api.as_(role, user=evaluator) if evaluator else api.as_(role)
+        await api.post("assessment", "evaluations", {"scope": SCOPE, "year": year, "items": items}, headers)
     leaders = sorted(set(LEADER_OF.values()))
     for leader in leaders:
         items = [{"unit": u, "kind": "leader", "evaluator": leader, "score": score_of(u, "leader"),

@@ -26,6 +26,9 @@ def pin_clock(whole_year: bool) -> date:
     day = date(year, 12, 31) if played else date(year, 4, 8)
     for service in PINNED:
         os.environ.setdefault(f"BIHUAN_{service}_TODAY", day.isoformat())
+    # The demo replays a year of reports on the days they were done: a replay, not backdating, so its execution
+    # accepts report dates within the year (a real deployment keeps the default tolerance of a week).
+    os.environ.setdefault("BIHUAN_EXECUTION_REPORT_BACKDATE_DAYS", "366")
     return demo_today()
 
 

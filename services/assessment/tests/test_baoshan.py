@@ -5,6 +5,8 @@ import io
 
 from openpyxl import Workbook
 
+from bihuan_shared.testing.services import bearer
+
 RULES = {"groups": [{
     "key": "streets", "name": "街镇组", "unit_groups": ["街镇"],
     "components": [
@@ -47,17 +49,20 @@ async def test_baoshan_four_components(make_api):
     assessment = await api.open_scheme(RULES)
     again = await api.client.post(f"/api/v1/schemes/{api.scheme_id}/open", json={}, headers=api.assessor)
     assert again.status_code == 409
-    leader = api.as_("leader")
+    # Each leader scores as itself: the token's user is the evaluator.
+    mayor, deputy = (bearer(api.settings, "leader", scope="baoshan", user=u) for u in ("区长", "副区长"))
     r = await api.post("/evaluations", {"scope": "baoshan", "year": 2026, "items": [
-        {"unit": "B1", "kind": "leader", "evaluator": "区长", "score": 90},
-        {"unit": "B1", "kind": "leader", "evaluator": "副区长", "score": 80},
+        {"unit": "B1", "kind": "leader", "score": 90},
         {"unit": "B2", "kind": "leader", "evaluator": "区长", "score": 100},
-        {"unit": "B3", "kind": "leader", "evaluator": "区长", "score": 60},
-        {"unit": "B3", "kind": "leader", "evaluator": "副区长", "score": 130},        # bad: out of range
-        {"unit": "B3", "kind": "third_party", "evaluator": "区长", "score": 50}]},     # bad: not a leader's kind
-        headers=leader)
-    assert r["accepted"] == 4 and r["rejected"] == 2
-    assert {(e["index"], e["field"]) for e in r["errors"]} == {(4, "score"), (5, "kind")}
+        {"unit": "B3", "kind": "leader", "score": 60},
+        {"unit": "B3", "kind": "third_party", "score": 50}]},     # bad: not a leader's kind
+        headers=mayor)
+    assert r["accepted"] == 3 and r["rejected"] == 1 and {(e["index"], e["field"]) for e in r["errors"]} == {(3, "kind")}
+    r = await api.post("/evaluations", {"scope": "baoshan", "year": 2026, "items": [
+        {"unit": "B1", "kind": "leader", "score": 80},
+        {"unit": "B3", "kind": "leader", "score": 130}]},         # bad: out of range
+        headers=deputy)
+    assert r["accepted"] == 1 and {(e["index"], e["field"]) for e in r["errors"]} == {(1, "score")}
     files = {"file": ("dept.xlsx", sheet([["B1", "职能部门评价", "区发改委", 80, ""], ["B2", "职能部门评价", "区发改委", 100, ""],
                                           ["B3", "职能部门评价", "区发改委", 70, ""], ["B9", "不存在", "x", "abc", ""]]))}
     res = await api.client.post("/api/v1/evaluations/import", data={"scope": "baoshan", "year": "2026"}, files=files,

@@ -30,6 +30,8 @@ class ExecutionSettings(ServiceSettings):
     timezone: str = "Asia/Shanghai"
     today: date | None = None
     overdue_clock_seconds: float = 60.0
+    # A progress report may be dated at most this many days before the day it is filed (补录); older is backdating.
+    report_backdate_days: int = Field(default=7, ge=0)
     overdue_batch_size: int = 500
 
     # Evidence files, content-addressed by sha256: on local disk (one copy of the service, or a shared volume) or in

@@ -123,3 +123,49 @@ async def test_a_correction_is_a_new_report_and_history_shows_both(api, settings
         await engine.dispose()
     assert [(r.actor, r.unit, r.after["actual_value"], r.after["report_id"]) for r in rows] == [
         (f"unit_reporter@{LEAD}", LEAD, 40, first["id"]), (f"unit_reporter@{LEAD}", LEAD, 35, history["reports"][0]["id"])]
+
+
+async def test_backdating_an_overdue_milestone_to_1900_is_refused_and_changes_nothing(api, settings):
+    """Issue 12, finding 3: reported_on 1900-01-01 on a milestone overdue since its due date made it done_early."""
+    due = DAY0 + timedelta(days=30)
+    t = snapshot("XH-BD1", LEAD, [due, due + timedelta(days=30)], expected=[10.0, 20.0])
+    settings.today = DAY0
+    await publish_targets(api, settings, [t])
+    settings.today = due + timedelta(days=15)  # half a month overdue
+    reporter = headers(settings, "unit_reporter", LEAD)
+    engine = make_engine(settings.database_url, 1)
+
+    async def state():
+        async with engine.connect() as conn:
+            m = (await conn.execute(text("SELECT status, completed_on FROM milestones WHERE id = :m"),
+                                    {"m": t["milestones"][0]["milestone_id"]})).one()
+            reports = await conn.scalar(text("SELECT count(*) FROM progress_reports WHERE target_id = :t"),
+                                        {"t": t["target_id"]})
+            events = await conn.scalar(text("SELECT count(*) FROM outbox WHERE aggregate_id = :m"),
+                                       {"m": t["milestones"][0]["milestone_id"]})
+        return tuple(m), reports, events
+    try:
+        r = await api.post(_progress(t, 0), json={"actual_value": 10}, headers=reporter)  # warm: status now overdue
+        assert r.status_code == 201 and r.json()["milestone_status"] == "done_late"
+        before = await state()
+        cases = {"1900-01-01": "reported_on_before_period",
+                 (settings.today - timedelta(days=8)).isoformat(): "reported_on_backdated",
+                 (settings.today + timedelta(days=1)).isoformat(): "reported_on_in_future"}
+        second = _progress(t, 1)  # open milestone, its period starts at the first one's due date
+        for day, code in cases.items():
+            r = await api.post(second, json={"actual_value": 20, "reported_on": day}, headers=reporter)
+            assert r.status_code == 422, r.text
+            assert r.json()["error"] == code and r.json()["details"][0]["field"] == "body.reported_on"
+        r = await api.post(_progress(t, 0), json={"actual_value": 10, "reported_on": "1900-01-01"},
+                           headers=reporter)
+        assert r.status_code == 422 and r.json()["error"] == "reported_on_before_period"
+        assert await state() == before
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT count(*) FROM progress_reports WHERE milestone_id = :m"),
+                                     {"m": t["milestones"][1]["milestone_id"]}) == 0
+        # Within the tolerance a backfill is still accepted and judged on its own date.
+        week_ago = (settings.today - timedelta(days=7)).isoformat()
+        r = await api.post(second, json={"actual_value": 20, "reported_on": week_ago}, headers=reporter)
+        assert r.status_code == 201 and r.json()["milestone_status"] == "done_early", r.text
+    finally:
+        await engine.dispose()

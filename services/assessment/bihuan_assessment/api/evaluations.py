@@ -1,13 +1,16 @@
 """Evaluations (评价): leaders', management departments', third-party and lead units' scores of units, entered as a
-JSON batch or imported from an Excel sheet. A later entry by the same evaluator replaces the earlier one."""
+JSON batch or imported from an Excel sheet. A later entry by the same evaluator replaces the earlier one (the audit
+keeps the score it replaced); who that evaluator is comes from the caller's token, see evaluation_checks."""
 from typing import Literal
 
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, Field
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
 from bihuan_assessment.api.batch import split_batch
 from bihuan_assessment.api.deps import Evaluator, open_assessment
+from bihuan_assessment.api.evaluation_checks import evaluator_of, own_evaluator, scorable_units
 from bihuan_assessment.api.evaluation_sheet import read_evaluation_sheet
 from bihuan_assessment.store.models import Evaluation
 from bihuan_shared.audit import record_audit
@@ -67,23 +70,50 @@ async def _store(session, principal: Principal, scope: str, year: int, records: 
     if index is not None:
         good = [(index[i], row) for i, row in good]
         errors = [{**e, "index": index[e["index"]]} for e in errors]
-    kept = []
+    permitted = []
     for i, row in good:
+        evaluator = evaluator_of(principal, row.evaluator)
         if not principal.has(*ALLOWED[row.kind]):
             errors.append({"index": i, "field": "kind", "message": f"当前角色无权录入此类评价: {row.kind}"})
+        elif evaluator is None:
+            errors.append({"index": i, "field": "evaluator", "code": "evaluator_forbidden",
+                           "message": f"只能以本人（{own_evaluator(principal)}）名义录入评价，不能录入「{row.evaluator}」的评价"})
         else:
-            kept.append(row)
+            permitted.append((i, row.model_copy(update={"evaluator": evaluator})))
     async with session.begin():
-        await open_assessment(session, scope, year)
+        assessment = await open_assessment(session, scope, year)
+        units = await scorable_units(session, scope, year, assessment)
+        kept = []
+        for i, row in permitted:
+            if row.unit in units:
+                kept.append(row)
+            else:
+                errors.append({"index": i, "field": "unit", "code": "unit_unknown",
+                               "message": f"单位 {row.unit} 不在单位名录或本年度考核办法的考核组中"})
+        before = await _current(session, scope, year, kept)
         for row in kept:
             values = dict(scope=scope, year=year, unit=row.unit, kind=row.kind, subject="",
-                          evaluator=row.evaluator or principal.user, score=row.score, comment=row.comment,
-                          origin=origin)
+                          evaluator=row.evaluator, score=row.score, comment=row.comment, origin=origin)
             stmt = insert(Evaluation).values(**values)
             await session.execute(stmt.on_conflict_do_update(
                 index_elements=["scope", "year", "unit", "kind", "evaluator", "subject"],
                 set_={k: values[k] for k in ("score", "comment", "origin")}))
         if kept:
+            # before: the scores these rows replace, so an overwrite can be seen and undone
             await record_audit(session, principal, "evaluations.entered", "evaluations", f"{scope}/{year}",
-                               after=[r.model_dump() for r in kept])
+                               before=before or None, after=[r.model_dump() for r in kept])
     return {"accepted": len(kept), "rejected": len({e["index"] for e in errors}), "errors": errors}
+
+
+async def _current(session, scope: str, year: int, rows: list[EvaluationRow]) -> list[dict]:
+    """The stored evaluations the rows will overwrite (same unit, kind and evaluator)."""
+    keys = {(r.unit, r.kind, r.evaluator) for r in rows}
+    if not keys:
+        return []
+    found = await session.execute(
+        select(Evaluation.unit, Evaluation.kind, Evaluation.evaluator, Evaluation.score, Evaluation.comment,
+               Evaluation.origin)
+        .where(Evaluation.scope == scope, Evaluation.year == year, Evaluation.subject == "",
+               tuple_(Evaluation.unit, Evaluation.kind, Evaluation.evaluator).in_(keys))
+        .order_by(Evaluation.unit, Evaluation.kind, Evaluation.evaluator))
+    return [dict(r._mapping) for r in found]

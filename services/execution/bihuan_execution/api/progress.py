@@ -1,6 +1,6 @@
 """Progress reports on milestones, and reading a target's milestones with their status and report history."""
 from fastapi import APIRouter, Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import raiseload
 
 from bihuan_execution.api.access import (
@@ -10,6 +10,7 @@ from bihuan_execution.api.schemas import (
     ContributionOut, EvidenceOut, MilestoneHistory, MilestoneView, ProgressIn, ProgressOut, TargetView,
 )
 from bihuan_execution.clock import now
+from bihuan_execution.domain.backdating import period_start, reported_on_problem
 from bihuan_execution.domain.status import reaches, status_of, timeliness
 from bihuan_execution.evidence.attach import attach
 from bihuan_execution.store.models import Contribution, Evidence, MilestoneCopy, ProgressReport, TargetCopy, new_id
@@ -44,13 +45,13 @@ async def report_progress(target_id: str, milestone_id: str, body: ProgressIn, p
     """Report progress on a milestone. Only the lead and responsible units of the target may report; a correction
     is a new report naming the one it corrects."""
     real_today = today_of(request)
-    if body.reported_on is not None and body.reported_on > real_today:
-        raise Invalid("报送日期不能晚于今天", code="reported_on_in_future",
-                      details=[{"field": "body.reported_on", "message": "不能晚于今天"}])
     done_on = body.reported_on or real_today
     async with session.begin():
         target, milestone = await _target_and_milestone(session, principal, target_id, milestone_id)
         require_owner_unit(principal, target)
+        if body.reported_on is not None:
+            await _check_reported_on(session, target, milestone, body.reported_on, real_today,
+                                     settings_of(request).report_backdate_days)
         await _check_corrects(session, body.corrects_report_id, milestone_id)
         # The id is drawn here, not by a flush: the inserts go out together when the outbox row is written.
         report = ProgressReport(id=new_id(), target_id=target_id, milestone_id=milestone_id, unit=principal.unit,
@@ -130,6 +131,17 @@ async def _target_and_milestone(session, principal, target_id: str, milestone_id
     if target.cancelled:
         raise Conflict(f"目标 {target.code} 已撤销", code="target_cancelled")
     return target, milestone
+
+
+async def _check_reported_on(session, target: TargetCopy, milestone: MilestoneCopy, reported_on, today,
+                             tolerance_days: int) -> None:
+    previous_due = await session.scalar(select(func.max(MilestoneCopy.due_date)).where(
+        MilestoneCopy.target_id == target.id, MilestoneCopy.seq < milestone.seq, MilestoneCopy.withdrawn.is_(False)))
+    problem = reported_on_problem(reported_on, today=today, starts=period_start(target.year, previous_due),
+                                  tolerance_days=tolerance_days)
+    if problem is not None:
+        raise Invalid(problem.message, code=problem.code,
+                      details=[{"field": "body.reported_on", "message": problem.message}])
 
 
 async def _check_corrects(session, corrects_report_id: str | None, milestone_id: str) -> None:
