@@ -36,6 +36,11 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = 64 * 1024 * 1024
     max_upload_bytes: int = 1024 * 1024 * 1024
     body_limits: dict[str, int] = Field(default_factory=dict)
+    # Uploaded workbooks (web.sheet_limits): inflated size of all parts, columns and rows per sheet, parses at once.
+    sheet_max_unzipped_bytes: int = 64 * 1024 * 1024
+    sheet_max_columns: int = 16_384
+    sheet_max_rows: int = 200_000
+    sheet_parse_concurrency: int = 2
 
     log_level: str = "INFO"
     log_json: bool = True

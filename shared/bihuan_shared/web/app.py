@@ -22,6 +22,7 @@ from bihuan_shared.web.data_errors import data_exception_reason
 from bihuan_shared.web.errors import DomainError
 from bihuan_shared.web.limits import BodySizeLimit
 from bihuan_shared.web.middleware import CorrelationAndMetrics
+from bihuan_shared.web import sheet_limits
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def build_app(settings: ServiceSettings, *, title: str, routers: list[APIRouter]
             await app.state.engine.dispose()
 
     app = FastAPI(title=title, version=version, lifespan=lifespan)
+    sheet_limits.configure(settings)
     # Inner to the correlation middleware, so a refused body still carries its correlation id.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, per_prefix=settings.body_limits,
                        max_upload_bytes=settings.max_upload_bytes)

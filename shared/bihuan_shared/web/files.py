@@ -6,8 +6,27 @@ import re
 from typing import Any, Iterable
 from urllib.parse import quote
 
+from fastapi import UploadFile
+
+from bihuan_shared.web.errors import Invalid, TooLarge
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what openpyxl raises IllegalCharacterError for
 _UNSAFE_IN_FALLBACK = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+async def read_upload(file: UploadFile, limit: int) -> bytes:
+    """The uploaded file, read at most one byte past the limit (413 above it, 422 when empty)."""
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"文件超过 {_size(limit)} 上限", code="file_too_large",
+                       details=[{"field": "file", "message": f"最多 {limit} 字节"}])
+    if not data:
+        raise Invalid("上传的文件为空", code="file_empty", details=[{"field": "file", "message": "文件为空"}])
+    return data
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit % (1024 * 1024) == 0 else f"{limit} 字节"
 
 
 def attachment(filename: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 
 from bihuan_shared.web.errors import Invalid
+from bihuan_shared.web.sheet_limits import check_archive
 from bihuan_shared.web.sheets import DamagedCell, DamagedSheet, sheet_rows
 
 KINDS = {"领导评价": "leader", "职能部门评价": "department", "第三方评估": "third_party", "牵头单位评价": "cooperation"}
@@ -40,6 +41,7 @@ class EvaluationSheet:
 
 def read_evaluation_sheet(data: bytes) -> EvaluationSheet:
     from openpyxl import load_workbook
+    check_archive(data)
     try:
         ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
     except Exception:  # noqa: BLE001  openpyxl raises many kinds for a file that is not a workbook

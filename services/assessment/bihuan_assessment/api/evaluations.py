@@ -16,7 +16,8 @@ from bihuan_assessment.store.models import Evaluation
 from bihuan_shared.audit import record_audit
 from bihuan_shared.auth import Principal, Role
 from bihuan_shared.web.deps import SessionDep
-from bihuan_shared.web.errors import TooLarge
+from bihuan_shared.web.files import read_upload
+from bihuan_shared.web.sheet_limits import parse_off_loop
 
 router = APIRouter(prefix="/evaluations", tags=["evaluations"])
 
@@ -24,6 +25,7 @@ router = APIRouter(prefix="/evaluations", tags=["evaluations"])
 ALLOWED = {"leader": (Role.LEADER, Role.ASSESSOR), "department": (Role.ASSESSOR, Role.TARGET_OFFICE),
            "third_party": (Role.THIRD_PARTY, Role.ASSESSOR), "cooperation": (Role.ASSESSOR, Role.TARGET_OFFICE)}
 MAX_ROWS = 5000
+MAX_FILE_BYTES = 5_000_000
 
 
 class EvaluationRow(BaseModel):
@@ -51,10 +53,8 @@ async def import_evaluations(principal: Evaluator, session: SessionDep, scope: s
                              file: UploadFile = File(...)) -> dict:
     """Import an Excel sheet with the columns 单位代码, 评价类型, 分数 (评价人, 说明 optional) under a header row.
     Errors name the sheet, row (also as index) and column."""
-    data = await file.read()
-    if len(data) > 5_000_000:
-        raise TooLarge("文件过大（上限 5 MB）", code="file_too_large")
-    sheet = read_evaluation_sheet(data)
+    # Read at most one byte past the limit: a 1 GB upload must not be held in memory to learn it is too large.
+    sheet = await parse_off_loop(read_evaluation_sheet, await read_upload(file, MAX_FILE_BYTES))
     result = await _store(session, principal, scope, year, [r for _, r in sheet.rows], f"excel:{principal.user}",
                           index=[n for n, _ in sheet.rows])
     result["errors"] = sorted(sheet.problems + [sheet.locate(e) for e in result["errors"]], key=lambda e: e["row"])

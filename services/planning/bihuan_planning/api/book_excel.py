@@ -17,6 +17,7 @@ from bihuan_shared.audit import record_audit
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import NotFound
 from bihuan_shared.web.files import attachment
+from bihuan_shared.web.sheet_limits import parse_off_loop
 
 router = APIRouter(prefix="/books", tags=["books"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,7 +42,7 @@ async def import_book(scope: str, principal: TargetOffice, session: SessionDep,
     async with session.begin():
         units, leaders = await _names(session, scope)
         taken = set(await session.scalars(select(Target.code).where(Target.book_id == book_id(scope, year))))
-        book = read_book(data, year, Directory.of(units, leaders), taken)
+        book = await parse_off_loop(read_book, data, year, Directory.of(units, leaders), taken)
         result = BookImportResult(dry_run=dry_run, ok=not book.problems, period=book.period,
                                   targets=len(book.targets), milestones=sum(len(t["milestones"]) for t in book.targets),
                                   problems=[p.as_dict() for p in book.problems])

@@ -16,6 +16,7 @@ from bihuan_shared.auth import CurrentPrincipal
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import DomainError
 from bihuan_shared.web.files import attachment
+from bihuan_shared.web.sheet_limits import parse_off_loop
 
 router = APIRouter(tags=["directory"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,7 +27,7 @@ async def import_directory(scope: str, principal: TargetOffice, session: Session
                            dry_run: bool = Query(default=False)) -> DirectoryImportResult:
     """Import units (sheet 单位) and leaders (sheet 分管领导); unchanged rows emit nothing."""
     principal.require_scope(scope)
-    rows = read_directory(await read_upload(file))
+    rows = await parse_off_loop(read_directory, await read_upload(file))
     async with session.begin():
         await require_scope(session, scope)
         existing = await units_of(session, scope)

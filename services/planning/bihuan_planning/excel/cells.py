@@ -8,6 +8,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bihuan_shared.web.errors import Invalid
+from bihuan_shared.web.sheet_limits import check_archive
 from bihuan_shared.web.sheets import DamagedCell, DamagedSheet, sheet_rows
 
 
@@ -23,6 +24,7 @@ class Problem:
 
 
 def open_workbook(data: bytes):
+    check_archive(data)
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook

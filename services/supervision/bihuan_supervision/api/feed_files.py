@@ -7,6 +7,7 @@ import orjson
 from fastapi import UploadFile
 
 from bihuan_shared.web.errors import Invalid
+from bihuan_shared.web.sheet_limits import check_archive, parse_off_loop
 from bihuan_shared.web.sheets import DamagedSheet, sheet_rows
 
 FORMATS = (".csv", ".jsonl", ".ndjson", ".xlsx")
@@ -16,7 +17,7 @@ async def read_records(file: UploadFile, chunk: int) -> AsyncIterator[tuple[int,
     """Yields (index of the first record, records); a line that is not JSON becomes a record the validator rejects."""
     name = (file.filename or "").lower()
     if name.endswith(".xlsx"):
-        rows = _excel(await file.read())
+        rows = iter(await parse_off_loop(lambda data: list(_excel(data)), await file.read()))
     elif name.endswith(".csv"):
         rows = _csv(await file.read())
     elif name.endswith((".jsonl", ".ndjson")):
@@ -58,6 +59,7 @@ def _excel(data: bytes):
     a DamagedCell, which the validator refuses in that field (named), like any other value of the wrong type."""
     from openpyxl import load_workbook
 
+    check_archive(data)
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
     except Exception as exc:
