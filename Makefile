@@ -28,7 +28,7 @@ test: install  ## the whole test suite against the real PostgreSQL, RabbitMQ and
 	$(PY) -m pytest
 
 token: install  ## mint a dev token: make token ROLE=unit_reporter UNIT=U-HM
-	@$(PY) -m bihuan_shared.auth.cli --role $(ROLE) $(if $(UNIT),--unit $(UNIT)) --scope $(SCOPE)
+	@BIHUAN_ENV=development $(PY) -m bihuan_shared.auth.cli --role $(ROLE) $(if $(UNIT),--unit $(UNIT)) --scope $(SCOPE)
 
 bench: install  ## benchmarks with baselines measured in the same run
 	$(PY) -m bihuan_bench

@@ -3,8 +3,17 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+# Written in the repository, so anyone can forge tokens with it: accepted only in development mode.
+PUBLIC_DEV_SECRET = "bihuan-dev-secret-change-me-in-production-32b"
+MIN_SECRET_BYTES = 32
+
+
+class InsecureSettings(RuntimeError):
+    """A process refuses to start with settings that let anyone forge a token."""
+
+
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BIHUAN_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BIHUAN_", extra="ignore", populate_by_name=True)
 
     service_name: str = "bihuan"
     http_host: str = "127.0.0.1"
@@ -23,8 +32,13 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 500
     relay_poll_seconds: float = 1.0
 
-    # Auth: HS256 with a dev secret by default; RS256 + JWKS for a real identity provider.
-    jwt_secret: str = Field(default="bihuan-dev-secret-change-me-in-production-32b")
+    # Development mode, one name for the whole kit: BIHUAN_ENV=development (never a per-service prefix, so one
+    # variable switches the launcher, the console's dev login, `make token` and the test harness together). Anything
+    # else is production: the public secret below is refused at startup (check_secret).
+    environment: str = Field(default="production", validation_alias="BIHUAN_ENV")
+
+    # Auth: HS256 with a dev secret by default (development only); RS256 + JWKS for a real identity provider.
+    jwt_secret: str = Field(default=PUBLIC_DEV_SECRET)
     jwt_algorithm: str = "HS256"
     jwt_jwks_url: str | None = None
     jwt_audience: str = "bihuan"
@@ -44,3 +58,22 @@ class ServiceSettings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    @property
+    def development(self) -> bool:
+        return self.environment.strip().lower() == "development"
+
+
+def check_secret(settings: ServiceSettings) -> None:
+    """Startup guard of every API, worker and dev-token tool: outside development the HS256 secret must be private
+    and at least 32 bytes. A JWKS (RS256) configuration verifies with the provider's keys and needs no secret."""
+    if settings.development or settings.jwt_jwks_url:
+        return
+    if settings.jwt_secret == PUBLIC_DEV_SECRET or len(settings.jwt_secret.encode()) < MIN_SECRET_BYTES:
+        prefix = settings.model_config.get("env_prefix", "BIHUAN_")
+        raise InsecureSettings(
+            f"拒绝启动：{prefix}JWT_SECRET 为仓库中公开的开发密钥或短于 {MIN_SECRET_BYTES} 字节，任何人都可伪造令牌。"
+            f"请设置私有密钥（或配置 {prefix}JWT_JWKS_URL），开发环境请显式设置 BIHUAN_ENV=development。 / "
+            f"Refusing to start: {prefix}JWT_SECRET is the public development secret or shorter than "
+            f"{MIN_SECRET_BYTES} bytes; set a private secret (or {prefix}JWT_JWKS_URL), or BIHUAN_ENV=development "
+            f"for development.")

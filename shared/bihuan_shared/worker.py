@@ -15,7 +15,7 @@ from bihuan_shared.bus.consumer import EventConsumer, Handler
 from bihuan_shared.bus.publisher import Publisher
 from bihuan_shared.db import make_engine, make_sessionmaker
 from bihuan_shared.messaging.relay import OutboxRelay
-from bihuan_shared.settings import ServiceSettings
+from bihuan_shared.settings import ServiceSettings, check_secret
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class WorkerRuntime:
 
     async def run(self, stop: asyncio.Event) -> None:
         s = self.settings
+        check_secret(s)  # the worker trusts no tokens, but shares the deployment's settings: same guard, same message
         self.engine = make_engine(s.database_url, s.db_pool_size)
         self.sessionmaker = make_sessionmaker(self.engine)
         self.redis = redis_async.from_url(s.redis_url, socket_timeout=2, socket_connect_timeout=2)

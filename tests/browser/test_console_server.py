@@ -39,7 +39,7 @@ async def test_dev_login_is_off_when_an_identity_provider_is_configured(monkeypa
     async with client() as http:
         r = await http.post("/auth/dev-login", json={"role": "target_office"})
         config = (await http.get("/auth/config")).json()
-    assert r.status_code == 403 and config["dev_login"] is False
+    assert r.status_code == 404 and config["dev_login"] is False
 
 
 async def test_client_routes_get_the_app_and_unknown_services_a_clear_404(tmp_path, monkeypatch):

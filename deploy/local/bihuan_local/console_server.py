@@ -1,7 +1,10 @@
 """The console's one web address: serves the built web app (console/dist), reverse-proxies /api/<service>/... to
 the four services so the browser talks to a single origin, and offers a development login that mints a token for
-a chosen role, unit and scope. Run: `python -m bihuan_local.console_server` (the launcher starts it)."""
+a chosen role, unit and scope, only in development (BIHUAN_ENV=development, set by the launcher) and, unless
+BIHUAN_CONSOLE_DEV_LOGIN=true says otherwise, only while the console listens on loopback.
+Run: `python -m bihuan_local.console_server` (the launcher starts it)."""
 import contextlib
+import ipaddress
 import logging
 import os
 from pathlib import Path
@@ -16,6 +19,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from bihuan_local.catalog import SERVICES
+from bihuan_shared.auth.claims import CODE
 from bihuan_shared.auth.principal import Role
 from bihuan_shared.auth.tokens import mint_token
 from bihuan_shared.settings import ServiceSettings
@@ -26,6 +30,10 @@ DIST = Path(os.environ.get("BIHUAN_CONSOLE_DIST", Path(__file__).resolve().paren
 # Hop-by-hop headers must not be forwarded by a proxy (RFC 9110 §7.6.1); length/encoding are recomputed.
 HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
        "transfer-encoding", "upgrade", "host", "content-length", "content-encoding"}
+
+
+def console_host() -> str:
+    return os.environ.get("BIHUAN_CONSOLE_HTTP_HOST", "127.0.0.1")
 
 
 def console_port() -> int:
@@ -49,23 +57,40 @@ def claim_console_port() -> int:
     return console_port()
 
 
+CODE_PATTERN = f"^{CODE.pattern}$"  # pydantic searches a pattern; a code must match whole
+
+
 class DevLogin(BaseModel):
     role: Role
-    unit: str | None = Field(default=None, max_length=64)
-    scope: str = Field(default="demo", min_length=1, max_length=64)
+    unit: str | None = Field(default=None, pattern=CODE_PATTERN)
+    # A concrete scope code as tokens require (claims.CODE: never `*`), but not necessarily a registered one: a new
+    # office logs in to its own unregistered scope to register it on the 辖区 page.
+    scope: str = Field(default="demo", pattern=CODE_PATTERN)
     name: str | None = Field(default=None, max_length=100)
-    leader: str | None = Field(default=None, max_length=64, description="a leader's code: the leader signs as it")
+    leader: str | None = Field(default=None, pattern=CODE_PATTERN, description="a leader's code: the leader signs as it")
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def dev_login_enabled() -> bool:
-    """Dev login mints tokens with the shared secret: on by default only where no identity provider is configured."""
-    default = "false" if os.environ.get("BIHUAN_OIDC_AUTHORIZE_URL") else "true"
-    return os.environ.get("BIHUAN_CONSOLE_DEV_LOGIN", default).lower() == "true"
+    """Dev login mints any role with the shared secret, so it exists only in development, never beside an identity
+    provider, and on a non-loopback address only when BIHUAN_CONSOLE_DEV_LOGIN=true asks for it."""
+    if not ServiceSettings().development:
+        return False
+    explicit = os.environ.get("BIHUAN_CONSOLE_DEV_LOGIN")
+    if explicit is not None:
+        return explicit.lower() == "true"
+    return not os.environ.get("BIHUAN_OIDC_AUTHORIZE_URL") and _loopback(console_host())
 
 
 async def dev_login(request: Request) -> Response:
-    if not dev_login_enabled():
-        return JSONResponse({"code": "dev_login_disabled", "message": "开发登录已关闭，请使用统一身份认证登录"}, 403)
+    if not dev_login_enabled():  # not found rather than forbidden: outside development the route does not exist
+        return JSONResponse({"code": "not_found", "message": "开发登录不可用，请使用统一身份认证登录"}, 404)
     try:
         body = DevLogin.model_validate(await request.json())
     except (ValidationError, ValueError) as exc:
@@ -145,8 +170,8 @@ def create_app() -> Starlette:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s console | %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # per-request lines would flood `make up` (and leak tokens)
-    print(f"console on http://127.0.0.1:{console_port()}/ (dist: {DIST})", flush=True)
-    uvicorn.run(create_app(), host="127.0.0.1", port=console_port(), log_level="warning")
+    print(f"console on http://{console_host()}:{console_port()}/ (dist: {DIST})", flush=True)
+    uvicorn.run(create_app(), host=console_host(), port=console_port(), log_level="warning")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ district, then stay in the foreground until Ctrl-C, which stops every process it
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 import time
@@ -52,6 +53,9 @@ async def main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s launcher | %(message)s", stream=sys.stdout)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     t0 = time.monotonic()
+    # The local launcher is development by definition: the children (APIs, workers, console with its dev login)
+    # inherit this and accept the public development secret; nothing else does.
+    os.environ.setdefault("BIHUAN_ENV", "development")
     provision_vhost()
     await provision_databases()
     await provision_topology()

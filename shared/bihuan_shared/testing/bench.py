@@ -3,6 +3,7 @@
 A service's benchmark lives in bihuan_<service>/bench.py and exposes `async def run(env: BenchEnv) -> dict`
 returning its figures (numbers, named with their unit, e.g. "import_seconds_median"); it prints them as it goes.
 Always measure a baseline in the same run and report the ratio: these machines are noisy."""
+import os
 import statistics
 import time
 import uuid
@@ -31,6 +32,7 @@ class BenchEnv:
 
 @asynccontextmanager
 async def bench_environment() -> AsyncIterator[BenchEnv]:
+    os.environ.setdefault("BIHUAN_ENV", "development")  # benchmarks mint tokens with the public dev secret
     with ExitStack() as stack:
         infra = discover(stack)
         run_id = uuid.uuid4().hex[:8]

@@ -1,5 +1,6 @@
 """pytest plugin: one vhost and a set of databases per test run, on the real servers."""
 import asyncio
+import os
 import uuid
 from contextlib import ExitStack
 from typing import AsyncIterator, Awaitable, Callable, Iterator
@@ -9,6 +10,10 @@ import pytest_asyncio
 
 from bihuan_shared.db import drop_database, ensure_database
 from bihuan_shared.testing.infra import Infra, create_vhost, delete_vhost, discover
+
+# Tests mint tokens with the public development secret, in-process and in the processes they start (which inherit
+# the environment); a test of production behaviour passes environment="production" to its settings.
+os.environ.setdefault("BIHUAN_ENV", "development")
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from bihuan_shared.auth.tokens import TokenVerifier
 from bihuan_shared.bus.connection import connect
 from bihuan_shared.db import make_engine, make_sessionmaker
 from bihuan_shared.logging import correlation_id
-from bihuan_shared.settings import ServiceSettings
+from bihuan_shared.settings import ServiceSettings, check_secret
 from bihuan_shared.web.data_errors import data_exception_reason
 from bihuan_shared.web.errors import DomainError
 from bihuan_shared.web.limits import BodySizeLimit
@@ -33,6 +33,7 @@ def build_app(settings: ServiceSettings, *, title: str, routers: list[APIRouter]
               on_startup: list[Hook] = (), on_shutdown: list[Hook] = ()) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_secret(settings)  # before anything listens: a public secret means anyone can forge a token
         app.state.settings = settings
         app.state.engine = make_engine(settings.database_url, settings.db_pool_size)
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
