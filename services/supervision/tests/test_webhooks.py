@@ -37,6 +37,9 @@ class Hit:
     status: int
 
 
+INTERNAL_ANSWER = b'{"items": ["internal-scope-list"]}'
+
+
 @dataclass
 class Receiver:
     """A real HTTP receiver: answers 503 to the first `failures` attempts of each delivery, then 204."""
@@ -58,7 +61,9 @@ class Receiver:
         status = 503 if earlier < self.failures else 204
         self.hits.append(Hit(time.monotonic(), headers, body, status))
         reason = b"Service Unavailable" if status == 503 else b"No Content"
-        writer.write(b"HTTP/1.1 %d %s\r\ncontent-length: 0\r\nconnection: close\r\n\r\n" % (status, reason))
+        answer = INTERNAL_ANSWER if status == 503 else b""  # what an internal endpoint would reveal
+        writer.write(b"HTTP/1.1 %d %s\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%s"
+                     % (status, reason, len(answer), answer))
         await writer.drain()
         writer.close()
 
@@ -132,6 +137,22 @@ async def test_a_receiver_that_fails_twice_gets_each_warning_once_signed(client,
                for d in delivered)
     assert await deliveries(client, settings, "demo", "pending") == []
     assert await deliveries(client, settings, "other-district") == []  # a supervisor sees only her scope
+    receiver.server.close()
+
+
+async def test_the_deliveries_api_never_shows_the_receivers_answer(client, worker, settings):
+    """Issue 12 #7: a failing receiver's response body is neither stored nor shown, only its status."""
+    receiver = Receiver(failures=99)
+    await set_rules(client, settings, "leak", webhook_url=await receiver.start())
+    await publish_envelopes(settings.amqp_url, [overdue_target("leak")])
+
+    async def failed():
+        rows = await deliveries(client, settings, "leak", "failed")
+        assert len(rows) == 2
+        return rows
+    for row in await eventually(failed):
+        assert row["last_status"] == 503 and row["last_error"] == "HTTP 503"
+        assert b"internal-scope-list" not in orjson.dumps(row)
     receiver.server.close()
 
 

@@ -114,7 +114,8 @@ class Deliverer:
             return Outcome(False, None, repr(exc)[:500])
         if 200 <= r.status_code < 300:
             return Outcome(True, r.status_code, None)
-        return Outcome(False, r.status_code, f"HTTP {r.status_code}: {r.text[:400]}")
+        # Only the status: the body may be an internal endpoint's answer (issue 12 #7), never stored or shown.
+        return Outcome(False, r.status_code, f"HTTP {r.status_code}")
 
     def _record(self, row, outcome: Outcome) -> dict:
         s = self.settings
