@@ -131,10 +131,19 @@ def test_dev_settings_exist_and_name_real_settings_fields(dev_objects):
     for kind in ("ConfigMap", "Secret"):
         for name, obj in by_kind(dev_objects, kind).items():
             svc = next(s for s in SERVICES if f"-{s.name}-" in name)
-            keys = (obj.get("data") or {}).keys()
+            keys = (obj.get("data") or {}).keys() - {"BIHUAN_ENV"}  # the kit's one unprefixed switch
             assert keys and all(k.startswith(svc.env_prefix) for k in keys), name
             unknown = {k for k in keys if k[len(svc.env_prefix):].lower() not in svc.settings_fields}
             assert not unknown, f"{name}: keys that no setting reads: {unknown}"
+
+
+def test_development_mode_is_switched_on_only_by_the_dev_overlay(base_objects, city_objects, dev_objects):
+    def env_of(objects):
+        return {base64.b64decode(v).decode() if o["kind"] == "Secret" else v
+                for o in objects if o["kind"] in ("Secret", "ConfigMap")
+                for k, v in (o.get("data") or {}).items() if k == "BIHUAN_ENV"}
+    assert env_of(dev_objects) == {"development"}
+    assert env_of(base_objects) == env_of(city_objects) == set()
 
 
 def test_no_secret_in_the_base_nor_the_city(base_objects, city_objects):
