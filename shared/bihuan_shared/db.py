@@ -4,8 +4,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
-def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+def make_engine(url: str, pool_size: int = 10, *, audit_key: str | None = None) -> AsyncEngine:
+    """audit_key travels as an execution option, so every session of the service seals audit records with it
+    (bihuan_shared.audit)."""
+    options = {"bihuan_audit_key": audit_key} if audit_key else {}
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                               execution_options=options)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

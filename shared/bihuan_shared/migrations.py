@@ -41,3 +41,21 @@ def run_env(target_metadata: list[MetaData]) -> None:
         await engine.dispose()
 
     asyncio.run(run_async())
+
+
+def add_audit_identity() -> None:
+    """Audit records name the scope, the token and the sealing key (bihuan_shared.audit); one step for every
+    service's migration."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.add_column("audit_log", sa.Column("scope", sa.String(64), nullable=True))
+    op.add_column("audit_log", sa.Column("token_id", sa.String(200), nullable=True))
+    op.add_column("audit_log", sa.Column("key_id", sa.String(16), nullable=True))
+
+
+def drop_audit_identity() -> None:
+    from alembic import op
+
+    for column in ("key_id", "token_id", "scope"):
+        op.drop_column("audit_log", column)

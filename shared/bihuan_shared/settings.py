@@ -6,6 +6,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Written in the repository, so anyone can forge tokens with it: accepted only in development mode.
 PUBLIC_DEV_SECRET = "bihuan-dev-secret-change-me-in-production-32b"
 MIN_SECRET_BYTES = 32
+# Also public: seals the audit chain (bihuan_shared.audit) in development only.
+PUBLIC_DEV_AUDIT_KEY = "bihuan-dev-audit-key-change-me-in-production-32"
 
 
 class InsecureSettings(RuntimeError):
@@ -43,6 +45,9 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_url: str | None = None
     jwt_audience: str = "bihuan"
     jwt_issuer: str = "bihuan-dev"
+    # Keys the HMAC of the audit chain, per service (BIHUAN_PLANNING_AUDIT_KEY ...); without it anyone who can write
+    # the database could rewrite the chain. The public development key is refused outside development (check_secret).
+    audit_key: str = Field(default=PUBLIC_DEV_AUDIT_KEY)
 
     # Limits on what a client may send (web.limits): a request body (JSON, forms) and an upload (multipart,
     # octet-stream; routes bound their files themselves, this is the safety net), and per path prefix where a route
@@ -65,15 +70,26 @@ class ServiceSettings(BaseSettings):
 
 
 def check_secret(settings: ServiceSettings) -> None:
-    """Startup guard of every API, worker and dev-token tool: outside development the HS256 secret must be private
-    and at least 32 bytes. A JWKS (RS256) configuration verifies with the provider's keys and needs no secret."""
-    if settings.development or settings.jwt_jwks_url:
+    """Startup guard of every API, worker and dev-token tool: outside development the HS256 secret and the audit key
+    must be private and at least 32 bytes. A JWKS (RS256) configuration verifies with the provider's keys and needs
+    no JWT secret; the audit key it still needs."""
+    if settings.development:
         return
-    if settings.jwt_secret == PUBLIC_DEV_SECRET or len(settings.jwt_secret.encode()) < MIN_SECRET_BYTES:
-        prefix = settings.model_config.get("env_prefix", "BIHUAN_")
+    prefix = settings.model_config.get("env_prefix", "BIHUAN_")
+    if not settings.jwt_jwks_url and _public_or_short(settings.jwt_secret, PUBLIC_DEV_SECRET):
         raise InsecureSettings(
             f"拒绝启动：{prefix}JWT_SECRET 为仓库中公开的开发密钥或短于 {MIN_SECRET_BYTES} 字节，任何人都可伪造令牌。"
             f"请设置私有密钥（或配置 {prefix}JWT_JWKS_URL），开发环境请显式设置 BIHUAN_ENV=development。 / "
             f"Refusing to start: {prefix}JWT_SECRET is the public development secret or shorter than "
             f"{MIN_SECRET_BYTES} bytes; set a private secret (or {prefix}JWT_JWKS_URL), or BIHUAN_ENV=development "
             f"for development.")
+    if _public_or_short(settings.audit_key, PUBLIC_DEV_AUDIT_KEY):
+        raise InsecureSettings(
+            f"拒绝启动：{prefix}AUDIT_KEY 为仓库中公开的开发密钥或短于 {MIN_SECRET_BYTES} 字节，审计链可被改写而不被发现。"
+            f"请设置私有密钥，开发环境请显式设置 BIHUAN_ENV=development。 / "
+            f"Refusing to start: {prefix}AUDIT_KEY is the public development key or shorter than {MIN_SECRET_BYTES} "
+            f"bytes, so the audit chain could be rewritten unnoticed; set a private key, or BIHUAN_ENV=development.")
+
+
+def _public_or_short(secret: str, public: str) -> bool:
+    return secret == public or len(secret.encode()) < MIN_SECRET_BYTES

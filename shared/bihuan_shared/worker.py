@@ -43,7 +43,7 @@ class WorkerRuntime:
     async def run(self, stop: asyncio.Event) -> None:
         s = self.settings
         check_secret(s)  # the worker trusts no tokens, but shares the deployment's settings: same guard, same message
-        self.engine = make_engine(s.database_url, s.db_pool_size)
+        self.engine = make_engine(s.database_url, s.db_pool_size, audit_key=s.audit_key)
         self.sessionmaker = make_sessionmaker(self.engine)
         self.redis = redis_async.from_url(s.redis_url, socket_timeout=2, socket_connect_timeout=2)
         self.connection = await _connect_with_patience(s.amqp_url, f"{s.service_name}-worker", stop)

@@ -10,6 +10,7 @@ from bihuan_shared.testing.routes import SERVICES, create_app, settings_class
 
 PUBLIC_DEV_SECRET = "bihuan-dev-secret-change-me-in-production-32b"  # as written in the repository
 PRIVATE = "x" * 48
+PUBLIC_DEV_AUDIT_KEY = "bihuan-dev-audit-key-change-me-in-production-32"  # as written in the repository
 
 
 def production(service: str, **changes):
@@ -29,9 +30,25 @@ async def test_api_and_worker_refuse_a_public_or_short_secret(service, secret):
         await asyncio.wait_for(runtime.run(asyncio.Event()), timeout=10)
 
 
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("key", [PUBLIC_DEV_AUDIT_KEY, "short-but-private"])
+async def test_api_and_worker_refuse_a_public_or_short_audit_key(service, key):
+    """Issue 12 #9: with the public key anyone who can write the database could rewrite the audit chain."""
+    for jwt in ({"jwt_secret": PRIVATE}, {"jwt_jwks_url": "https://idp.example/jwks"}):
+        app = create_app(service, production(service, audit_key=key, **jwt))
+        with pytest.raises(RuntimeError, match="AUDIT_KEY.*BIHUAN_ENV=development"):
+            async with app.router.lifespan_context(app):
+                pass
+    runtime = import_module(f"bihuan_{service}.worker").runtime(production(service, jwt_secret=PRIVATE,
+                                                                            audit_key=key))
+    with pytest.raises(RuntimeError, match="AUDIT_KEY"):
+        await asyncio.wait_for(runtime.run(asyncio.Event()), timeout=10)
+
+
 @pytest.mark.parametrize("changes", [{"jwt_secret": PRIVATE}, {"jwt_jwks_url": "https://idp.example/jwks"},
                                      {"environment": "development"}])
 async def test_a_private_secret_jwks_or_development_starts(changes):
+    changes = {"audit_key": PRIVATE, **changes} if "environment" not in changes else changes
     app = create_app("planning", settings_class("planning")(**{"environment": "production", **changes}))
     async with app.router.lifespan_context(app):
         pass

@@ -50,7 +50,7 @@ class Service:
         }
         for key, value in shared.items():
             env.setdefault(self.env_prefix + key.upper(), value)
-        for key in ("JWT_SECRET", "JWT_ISSUER", "JWT_AUDIENCE", "JWT_JWKS_URL", "REDIS_PREFIX"):
+        for key in ("JWT_SECRET", "AUDIT_KEY", "JWT_ISSUER", "JWT_AUDIENCE", "JWT_JWKS_URL", "REDIS_PREFIX"):
             if f"BIHUAN_{key}" in os.environ:
                 env.setdefault(self.env_prefix + key, os.environ[f"BIHUAN_{key}"])
         return env

@@ -45,7 +45,11 @@ audit_log = Table(
     Column("after", JSONB),
     Column("correlation_id", String(200)),
     Column("note", Text),
-    # Hash chain: hash = sha256(prev_hash + canonical record); a changed or deleted row breaks the chain.
+    # Which scope the caller acted in and which token (jti) carried the request, and which key sealed the record.
+    Column("scope", String(64)),
+    Column("token_id", String(200)),
+    Column("key_id", String(16)),
+    # Hash chain: hash = HMAC(audit key, prev_hash | id | canonical record); a changed or deleted row breaks it.
     Column("prev_hash", String(64)),
     Column("hash", String(64)),
     Index("ix_audit_entity", "entity_type", "entity_id"),

@@ -35,7 +35,7 @@ def build_app(settings: ServiceSettings, *, title: str, routers: list[APIRouter]
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_secret(settings)  # before anything listens: a public secret means anyone can forge a token
         app.state.settings = settings
-        app.state.engine = make_engine(settings.database_url, settings.db_pool_size)
+        app.state.engine = make_engine(settings.database_url, settings.db_pool_size, audit_key=settings.audit_key)
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         app.state.redis = redis_async.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
         app.state.token_verifier = TokenVerifier(settings)
