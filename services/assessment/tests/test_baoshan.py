@@ -5,7 +5,7 @@ import io
 
 from openpyxl import Workbook
 
-from bihuan_shared.testing.services import bearer
+from bihuan_shared.testing.services import audit_trail, bearer
 
 RULES = {"groups": [{
     "key": "streets", "name": "街镇组", "unit_groups": ["街镇"],
@@ -103,6 +103,11 @@ async def test_baoshan_four_components(make_api):
     assert (own.status_code, other.status_code) == (200, 403)
     report = await api.client.get(f"/api/v1/assessments/{assessment}/report.xlsx", headers=api.assessor)
     assert report.status_code == 200 and report.content[:2] == b"PK"
+    # Reads a city must account for are audited like writes (issue 12 #9): the unit's own card, not the refused one.
+    cards = [(r["actor"], r["entity_id"]) for r in await audit_trail(api.settings.database_url, "scorecard.read")]
+    assert ("unit_reporter@B1", f"{assessment}/1/B1") in cards and not [c for c in cards if c[1].endswith("/B2")]
+    exports = await audit_trail(api.settings.database_url, "report.exported")
+    assert [r["note"].rsplit(".", 1)[1] for r in exports] == ["xlsx"] and exports[-1]["role"] == "assessor"
     pdf = await api.client.get(f"/api/v1/assessments/{assessment}/report.pdf", headers=api.assessor)
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
     denied = await api.client.get(f"/api/v1/assessments/{assessment}/report.pdf", headers=api.as_("unit_reporter", "B1"))

@@ -8,6 +8,7 @@ import pytest
 
 from bihuan_execution.evidence.testing import StoreView
 from bihuan_execution.testing import DAY0, headers, publish_targets, snapshot
+from bihuan_shared.testing.services import audit_trail
 
 pytestmark = pytest.mark.parametrize("settings", ["local", "s3"], indirect=True, scope="module")
 
@@ -90,3 +91,8 @@ async def test_evidence_attaches_once_to_its_own_units_report(api, settings):
     assert r.headers["content-disposition"] == "attachment; filename*=utf-8''%E9%AA%8C%E6%94%B6%E5%8D%95.pdf"
     r = await api.get(f"/api/v1/evidence/{mine['id']}", headers=headers(settings, "unit_reporter", OTHER))
     assert r.status_code == 403
+    # the download is accounted for (issue 12 #9): who read which file, in which scope; the refused one is not a read
+    reads = [x for x in await audit_trail(settings.database_url, "evidence.downloaded") if x["entity_id"] == mine["id"]]
+    assert [(x["actor"], x["role"], x["scope"], x["note"]) for x in reads] == [
+        (f"supervisor@{reads[0]['scope']}", "supervisor", reads[0]["scope"], "验收单.pdf")]
+    assert reads[0]["token_id"]

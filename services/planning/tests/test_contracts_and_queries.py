@@ -1,5 +1,5 @@
 """Responsibility contracts with their signing event; the book tree; queries; proposal documents."""
-from bihuan_shared.testing.services import eventually
+from bihuan_shared.testing.services import audit_trail, eventually
 
 
 async def test_contract_lists_the_units_targets_and_signing_is_an_event(client, as_, directory, publish, events):
@@ -66,7 +66,7 @@ async def test_queries_and_book_tree(client, as_, directory, publish, target_bod
     assert [c["code"] for c in tree["areas"][0]["targets"][0]["children"]] == ["Q-1.1"]
 
 
-async def test_proposal_upload_and_download(client, as_, directory, target_body):
+async def test_proposal_upload_and_download(client, as_, directory, target_body, settings):
     office = as_("target_office")
     target = (await client.post("/api/v1/targets", json=target_body(directory, "P-1"), headers=office)).json()
     doc = "项目计划书：知识产权强区建设".encode()
@@ -77,3 +77,6 @@ async def test_proposal_upload_and_download(client, as_, directory, target_body)
     assert r.status_code == 201 and r.json()["proposal"]["filename"] == "计划书.docx"
     r = await client.get(url, headers=as_("leader", "U-KW"))
     assert r.status_code == 200 and r.content == doc
+    reads = await audit_trail(settings.database_url, "target.proposal_downloaded")  # a read accounted for (#9)
+    assert [(x["entity_id"], x["role"], x["unit"], x["note"]) for x in reads] == [
+        (target["id"], "leader", "U-KW", "计划书.docx")]

@@ -98,3 +98,18 @@ async def consume_together(make_consumer: Callable[[], Any], amqp_url: str, even
         await eventually(settled)
     finally:
         await running.close()
+
+
+async def audit_trail(database_url: str, action: str) -> list[dict[str, Any]]:
+    """The audit records of one action in a service's database, oldest first: what a test of "every write (and every
+    sensitive read) is recorded with who and when" reads back."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(text("SELECT * FROM audit_log WHERE action = :a ORDER BY id"), {"a": action})
+            return [dict(r) for r in rows.mappings()]
+    finally:
+        await engine.dispose()

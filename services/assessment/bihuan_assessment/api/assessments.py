@@ -10,7 +10,7 @@ from bihuan_assessment.domain.scoring import score_group
 from bihuan_assessment.store.models import AssessmentRun, Scheme, Scorecard
 from bihuan_assessment.store.runs import latest_done_run, request_run
 from bihuan_assessment.store.snapshot import load_group
-from bihuan_shared.audit import record_audit
+from bihuan_shared.audit import record_audit, record_read
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import Conflict, NotFound
 
@@ -83,6 +83,7 @@ async def scorecard(assessment_id: int, unit: str, principal: Reader, session: S
     card = await session.get(Scorecard, (a.id, run_no, unit))
     if card is None:
         raise NotFound(f"单位 {unit} 不在本次考核中", code="unit_not_assessed")
+    await record_read(session, principal, "scorecard.read", "scorecard", f"{a.id}/{run_no}/{unit}")
     return {"assessment_id": a.id, "run_no": run_no, **card.card}
 
 

@@ -11,6 +11,7 @@ from bihuan_assessment.api.assessments import results_run
 from bihuan_assessment.api.deps import AssessorOrOffice, get_assessment
 from bihuan_assessment.api.report_pdf import render_pdf
 from bihuan_assessment.store.models import AssessmentRun, Scorecard
+from bihuan_shared.audit import record_read
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.files import append_row, attachment
 
@@ -41,6 +42,7 @@ async def excel_report(assessment_id: int, principal: AssessorOrOffice, session:
     buffer = io.BytesIO()
     book.save(buffer)
     name = f"assessment-{a.scope}-{a.year}-run{run_no}.xlsx"
+    await record_read(session, principal, "report.exported", "assessment", f"{a.id}/{run_no}", note=name)
     return Response(buffer.getvalue(), media_type=XLSX, headers=attachment(name))
 
 
@@ -59,4 +61,5 @@ async def pdf_report(assessment_id: int, principal: AssessorOrOffice, session: S
     pdf = await run_in_threadpool(render_pdf, f"{a.scope} {a.year}年度考核结果（{state}）", groups,
                                   [c.card for c in cards])
     name = f"assessment-{a.scope}-{a.year}-run{run_no}.pdf"
+    await record_read(session, principal, "report.exported", "assessment", f"{a.id}/{run_no}", note=name)
     return Response(pdf, media_type="application/pdf", headers=attachment(name))

@@ -15,7 +15,7 @@ from bihuan_execution.evidence.download import download_response
 from bihuan_execution.evidence.storage import EvidenceStorage, Stored, TooBig
 from bihuan_execution.settings import EVIDENCE_MULTIPART_OVERHEAD
 from bihuan_execution.store.models import Contribution, Evidence, ProgressReport, TargetCopy
-from bihuan_shared.audit import record_audit
+from bihuan_shared.audit import record_audit, record_read
 from bihuan_shared.auth import CurrentPrincipal, Role
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import Forbidden, Invalid, NotFound, TooLarge
@@ -82,6 +82,7 @@ async def download_evidence(evidence_id: str, request: Request, principal: Curre
     if not (principal.has(Role.TARGET_OFFICE, Role.LEADER, Role.SUPERVISOR, Role.ASSESSOR)
             or principal.unit == evidence.unit or principal.unit in await _owner_units(session, evidence)):
         raise Forbidden("无权查看其他单位的佐证材料", code="unit_forbidden")
+    await record_read(session, principal, "evidence.downloaded", "evidence", evidence.id, note=evidence.filename)
     download = await asyncio.to_thread(storage_of(request).open, evidence.storage_key)
     return download_response(download, evidence.content_type, evidence.filename)
 

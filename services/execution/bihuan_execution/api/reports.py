@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from bihuan_execution.api.access import OVERSIGHT, Reader, today_of
 from bihuan_execution.reports.excel import workbook
 from bihuan_execution.reports.period import PeriodFilter, PeriodReport, build
+from bihuan_shared.audit import record_read
 from bihuan_shared.auth import Principal
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import Forbidden, Invalid
@@ -83,9 +84,11 @@ async def period_report(f: Filter, session: SessionDep) -> PeriodReportOut:
 
 
 @router.get("/reports/period.xlsx", response_class=Response)
-async def period_report_xlsx(f: Filter, session: SessionDep) -> Response:
+async def period_report_xlsx(f: Filter, principal: Reader, session: SessionDep) -> Response:
     """The same report as an Excel workbook (汇总 + 滞后清单)."""
     report = await build(session, f)
+    await record_read(session, principal, "report.exported", "period_report", f"{f.scope}/{f.as_of.isoformat()}",
+                      note=f"unit={f.unit or ''} leader={f.leader or ''} category={f.category or ''}")
     body = workbook(report, [i.model_dump(mode="json") for i in _lagging(report)])
     return Response(body, media_type=XLSX, headers=attachment(f"执行情况报告_{f.scope}_{f.as_of.isoformat()}.xlsx"))
 

@@ -13,7 +13,7 @@ from bihuan_planning.store.book_import import insert_book
 from bihuan_planning.store.directory_models import Leader, Unit
 from bihuan_planning.store.models import Target, TargetBook
 from bihuan_planning.store.targets_repo import book_id
-from bihuan_shared.audit import record_audit
+from bihuan_shared.audit import record_audit, record_read
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import NotFound
 from bihuan_shared.web.files import attachment
@@ -66,6 +66,7 @@ async def export_book(scope: str, year: int, principal: Reader, session: Session
     targets = list(await session.scalars(select(Target).where(Target.book_id == book.id, Target.status != "cancelled")))
     units, leaders = await _names(session, scope)
     data = write_book(book.title, year, book.milestone_period, targets, units, leaders)
+    await record_read(session, principal, "book.exported", "book", book.id)
     return Response(data, media_type=XLSX, headers=attachment(f"book-{book.id}.xlsx"))
 
 

@@ -11,7 +11,7 @@ from bihuan_planning.excel.cells import problems_error
 from bihuan_planning.excel.directory_sheet import LEADER_SHEET, UNIT_SHEET, DirectoryRows, read_directory, write_directory
 from bihuan_planning.store.directory_models import Leader, Unit
 from bihuan_planning.store.directory_repo import require_scope, save_leader, save_unit, units_of
-from bihuan_shared.audit import record_audit
+from bihuan_shared.audit import record_audit, record_read
 from bihuan_shared.auth import CurrentPrincipal
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import DomainError
@@ -57,6 +57,7 @@ async def export_directory(scope: str, principal: CurrentPrincipal, session: Ses
     principal.require_scope(scope)
     units = list(await session.scalars(select(Unit).where(Unit.scope == scope).order_by(Unit.code)))
     leaders = list(await session.scalars(select(Leader).where(Leader.scope == scope).order_by(Leader.code)))
+    await record_read(session, principal, "directory.exported", "scope", scope)
     return Response(write_directory(units, leaders), media_type=XLSX,
                     headers=attachment(f"directory-{scope}.xlsx"))
 

@@ -10,7 +10,7 @@ from bihuan_planning.api.targets import load
 from bihuan_planning.domain.lifecycle import EDITABLE
 from bihuan_planning.store.models import Document
 from bihuan_planning.store.targets_repo import apply, history
-from bihuan_shared.audit import record_audit
+from bihuan_shared.audit import record_audit, record_read
 from bihuan_shared.web.deps import SessionDep
 from bihuan_shared.web.errors import Conflict, NotFound
 from bihuan_shared.web.files import attachment
@@ -51,5 +51,6 @@ async def download_proposal(target_id: str, principal: Reader, session: SessionD
     doc = await session.scalar(select(Document).where(Document.id == doc_id)) if doc_id else None
     if doc is None:
         raise NotFound("该目标没有上传项目计划书", code="proposal_not_found")
+    await record_read(session, principal, "target.proposal_downloaded", "target", target.id, note=doc.filename)
     return Response(doc.data, media_type=doc.content_type,
                     headers=attachment(doc.filename))
