@@ -14,6 +14,7 @@ export const PAGES = [
   { path: 'supervision', title: '督查督办', icon: 'Bell', roles: ['supervisor', 'target_office', 'leader', 'unit_reporter'], component: () => import('./views/Supervision.vue') },
   { path: 'voice', title: '热线与窗口', icon: 'Phone', roles: ['supervisor', 'leader', 'target_office'], component: () => import('./views/Voice.vue') },
   { path: 'assessment', title: '考核问效', icon: 'Medal', roles: ['assessor', 'target_office', 'leader', 'third_party'], component: () => import('./views/Assessment.vue') },
+  { path: 'audit', title: '审计日志', icon: 'Document', roles: ['target_office', 'supervisor', 'assessor'], component: () => import('./views/Audit.vue') },
 ]
 
 // Where each role starts: its main task, not a generic overview.

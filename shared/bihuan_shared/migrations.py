@@ -52,10 +52,12 @@ def add_audit_identity() -> None:
     op.add_column("audit_log", sa.Column("scope", sa.String(64), nullable=True))
     op.add_column("audit_log", sa.Column("token_id", sa.String(200), nullable=True))
     op.add_column("audit_log", sa.Column("key_id", sa.String(16), nullable=True))
+    op.create_index("ix_audit_scope", "audit_log", ["scope", "id"])
 
 
 def drop_audit_identity() -> None:
     from alembic import op
 
+    op.drop_index("ix_audit_scope", table_name="audit_log")
     for column in ("key_id", "token_id", "scope"):
         op.drop_column("audit_log", column)

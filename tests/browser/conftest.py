@@ -114,6 +114,11 @@ def shot():
     return _shot
 
 
+@pytest.fixture
+def register_own():
+    return _register_own
+
+
 async def _login(page, console: Console, role_label: str, unit: str | None = None, leader: str | None = None,
                  scope: str | None = None) -> None:
     """The dev login form as a person fills it: the scope if not the demo's, the role (and unit or leader), 开发登录."""
@@ -130,6 +135,17 @@ async def _login(page, console: Console, role_label: str, unit: str | None = Non
         await page.click(f".el-select-dropdown__item:visible >> text={leader}")
     await page.click("[data-test=login]")
     await page.wait_for_selector(".el-menu")
+
+
+async def _register_own(page, name: str, *, city: bool = False) -> None:
+    """A target office of a scope nobody registered yet registers it on the 辖区 page, as a first user does."""
+    await page.click("[data-menu=scopes]")
+    await page.wait_for_selector("[data-test=register-own]")
+    await page.fill("input[name=own-name]", name)
+    if city:
+        await page.click("[data-test=kind-city]")
+    await page.click("[data-test=register-own-submit]")
+    await page.wait_for_selector("text=登记下属区" if city else "text=本区不隶属于任何市")
 
 
 async def _shot(page, name: str) -> Path:

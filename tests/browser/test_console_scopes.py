@@ -7,16 +7,10 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-async def test_a_city_office_registers_its_city_and_a_district(page, console, login, shot):
+async def test_a_city_office_registers_its_city_and_a_district(page, console, login, register_own, shot):
     city = f"city{uuid.uuid4().hex[:6]}"
     await login(page, console, "目标办", scope=city)
-
-    await page.click("[data-menu=scopes]")
-    await page.wait_for_selector("[data-test=register-own]")
-    await page.fill("input[name=own-name]", "示范市")
-    await page.click("[data-test=kind-city]")
-    await page.click("[data-test=register-own-submit]")
-    await page.wait_for_selector("text=登记下属区")
+    await register_own(page, "示范市", city=True)
 
     await page.fill("input[name=district-code]", f"{city}-hd")
     await page.fill("input[name=district-name]", "黄岛区")

@@ -53,4 +53,5 @@ audit_log = Table(
     Column("prev_hash", String(64)),
     Column("hash", String(64)),
     Index("ix_audit_entity", "entity_type", "entity_id"),
+    Index("ix_audit_scope", "scope", "id"),  # GET /audit: a scope's records newest first (web.audit_routes)
 )

@@ -23,6 +23,7 @@ from bihuan_shared.web.errors import DomainError
 from bihuan_shared.web.limits import BodySizeLimit
 from bihuan_shared.web.middleware import CorrelationAndMetrics
 from bihuan_shared.web import sheet_limits
+from bihuan_shared.web.audit_routes import audit_router
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def build_app(settings: ServiceSettings, *, title: str, routers: list[APIRouter]
     app.add_middleware(CorrelationAndMetrics, service=settings.service_name)
     _add_error_handlers(app)
     app.include_router(_ops_router())
+    app.include_router(audit_router(), prefix="/api/v1")
     for router in routers:
         app.include_router(router, prefix="/api/v1")
     return app
