@@ -27,6 +27,14 @@ class MilestoneSnapshot(BaseModel):
     deliverable: str | None = None
 
 
+class AssignmentSnapshot(BaseModel):
+    """A city task's share for one district (市级交办): the quantity or deliverable the district owes."""
+
+    district: str
+    share_value: float | None = None
+    deliverable: str | None = None
+
+
 class TargetSnapshot(BaseModel):
     """Everything a consumer needs to keep its own copy of a target at one version."""
 
@@ -50,6 +58,10 @@ class TargetSnapshot(BaseModel):
     indicator: Indicator
     milestones: list[MilestoneSnapshot]
     proposal: dict | None = None
+    # City tier (optional, so older producers' events still read): a city task lists the districts it is decomposed
+    # to; a district's linked target names the city task it came from.
+    assignments: list[AssignmentSnapshot] = []
+    origin_target_id: str | None = None
 
 
 @event_contract("planning.target.published", 1, producer="planning")

@@ -9,6 +9,7 @@ from bihuan_planning.api.adjustment_schemas import AdditionIn, AdjustmentIn, Adj
 from bihuan_planning.api.deps import TargetOffice
 from bihuan_planning.api.schemas import TargetDraftIn
 from bihuan_planning.api.targets import add_target, check_changed_target, check_target, load
+from bihuan_planning.application import city_tasks
 from bihuan_planning.domain.lifecycle import TargetStatus
 from bihuan_planning.store.models import Adjustment, Target
 from bihuan_planning.store.snapshots import adjusted_event, cancelled_event, published_event
@@ -35,6 +36,9 @@ async def request_adjustment(target_id: str, body: AdjustmentIn, principal: Curr
         if await session.scalar(select(Adjustment.id).where(Adjustment.target_id == target_id,
                                                             Adjustment.status == "pending")):
             raise Conflict("该目标已有待审批的调整申请", code="adjustment_pending")
+        if body.kind == "cancel" and target.origin_target_id:
+            raise Conflict("市级交办目标不能由区撤销；如需调整任务量或节点，请提交调整申请，由市目标办审批",
+                           code="city_task_not_cancellable")
         proposal = {}
         if body.kind == "change":
             proposal = body.changes.values()
@@ -82,6 +86,8 @@ async def approve(adjustment_id: str, body: DecisionIn, principal: TargetOffice,
             if target.status != TargetStatus.PUBLISHED:
                 raise Conflict("目标已不在发布状态，不能再调整", code="target_not_published")
             await (_change if adjustment.kind == "change" else _cancel)(session, target, adjustment, principal)
+            await city_tasks.after_linked_change(session, target)
+            await city_tasks.cascade(session, target, adjustment.id, adjustment.reason, principal.user)
         _decide(adjustment, "approved", principal, body)
         adjustment.resulting_version = target.version
         await record_audit(session, principal, "adjustment.approved", "adjustment", adjustment.id,
@@ -107,7 +113,7 @@ async def reject(adjustment_id: str, body: DecisionIn, principal: TargetOffice, 
 async def list_adjustments(scope: str, principal: CurrentPrincipal, session: SessionDep, status: str | None = None,
                            target_id: str | None = None) -> list[AdjustmentOut]:
     """Adjustment requests of a scope, newest first."""
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)  # a city office sees its districts' requests: it decides the city tasks'
     where = [Adjustment.scope == scope]
     if status:
         where.append(Adjustment.status == status)
@@ -156,7 +162,8 @@ async def _pending(session, principal: Principal, adjustment_id: str) -> Adjustm
     adjustment = await session.get(Adjustment, adjustment_id, with_for_update=True)
     if adjustment is None:
         raise NotFound(f"调整申请 {adjustment_id} 不存在", code="adjustment_not_found")
-    principal.require_scope(adjustment.scope)
+    target = await session.get(Target, adjustment.target_id) if adjustment.target_id else None
+    principal.require_scope(await city_tasks.deciding_scope(session, target, adjustment.scope))
     if adjustment.status != "pending":
         raise Conflict(f"调整申请已{'批准' if adjustment.status == 'approved' else '退回'}，不能重复审批",
                        code="adjustment_decided")

@@ -21,8 +21,8 @@ async def list_targets(
     parent_id: str | None = None, top_level: bool = False, q: str | None = Query(default=None, max_length=100),
     page: int = Query(default=1, ge=1), size: int = Query(default=50, ge=1, le=500),
 ) -> TargetPage:
-    """Targets of a scope, filtered; ordered by code."""
-    principal.require_scope(scope)
+    """Targets of a scope, filtered; ordered by code. A city office reads its districts' books too."""
+    principal.require_read_scope(scope)
     where = [Target.scope == scope]
     if unit:
         where.append(_unit_filter(unit, unit_role))

@@ -112,6 +112,38 @@ class TargetOut(BaseModel):
     created_by: str
     created_at: datetime
     milestones: list[MilestoneOut]
+    origin_target_id: str | None = None
+    assignments: list["AssignmentOut"] = []
+
+
+class ShareIn(BaseModel):
+    """One district's share of a city task; milestones omitted: the city task's dates, values scaled to the share."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    district: str = Field(min_length=1, max_length=64)
+    share_value: float | None = Field(default=None, allow_inf_nan=False)
+    deliverable: str | None = Field(default=None, max_length=2000)
+    milestones: list[MilestoneIn] | None = Field(default=None, min_length=1, max_length=366)
+
+
+class AssignmentsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assignments: list[ShareIn] = Field(max_length=200)
+
+
+class AssignmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    district: str
+    share_value: float | None
+    deliverable: str | None
+    milestones: list[dict]
+    district_target_id: str | None
+
+
+TargetOut.model_rebuild()  # its assignments are declared above it by name
 
 
 class TransitionIn(BaseModel):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from bihuan_planning.api.deps import TargetOffice
 from bihuan_planning.api.schemas import HistoryEntry, TargetChangesIn, TargetDraftIn, TargetOut, TransitionIn
+from bihuan_planning.application import city_tasks
 from bihuan_planning.domain.lifecycle import EDITABLE, TargetStatus, TransitionRefused, next_status
 from bihuan_planning.domain.milestones import PlannedMilestone, check_milestones
 from bihuan_planning.store.models import Milestone, Target, TargetHistory, TargetTransition
@@ -48,7 +49,7 @@ async def add_target(session, body: TargetDraftIn, actor: str, status: str = Tar
         responsible_units=body.responsible_units, cooperating_units=body.cooperating_units, leader=body.leader,
         weight=body.weight, indicator=body.indicator.model_dump(), status=status, version=1, event_seq=0,
         proposal={"reference": body.proposal_reference} if body.proposal_reference else None, created_by=actor,
-        milestones=[Milestone(seq=i + 1, **m.model_dump()) for i, m in enumerate(body.milestones)],
+        milestones=[Milestone(seq=i + 1, **m.model_dump()) for i, m in enumerate(body.milestones)], assignments=[],
     )
     session.add(target)
     await session.flush()
@@ -92,6 +93,7 @@ async def edit_draft(target_id: str, body: TargetChangesIn, principal: TargetOff
             raise Conflict("目标已进入审批或已发布，不能直接修改；已发布的目标请提交动态调整申请",
                            code="target_not_editable")
         values = body.values()
+        city_tasks.refuse_locked_edit(target, values)
         check_changed_target(target, values)
         await check_references(session, target.scope, target.year, values)
         changes = apply(target, values)
@@ -104,7 +106,7 @@ async def edit_draft(target_id: str, body: TargetChangesIn, principal: TargetOff
 async def get_target(target_id: str, principal: CurrentPrincipal, session: SessionDep) -> TargetOut:
     """One target with its milestones."""
     target = await load(session, target_id)
-    principal.require_scope(target.scope)
+    principal.require_read_scope(target.scope)  # a city office reads its districts' targets (city tasks' drill-down)
     return TargetOut.model_validate(target)
 
 
@@ -112,7 +114,7 @@ async def get_target(target_id: str, principal: CurrentPrincipal, session: Sessi
 async def target_history(target_id: str, principal: CurrentPrincipal, session: SessionDep) -> list[HistoryEntry]:
     """Every change of the target, oldest first: who, when, what changed (before → after), why."""
     target = await load(session, target_id)
-    principal.require_scope(target.scope)
+    principal.require_read_scope(target.scope)
     rows = await session.scalars(select(TargetHistory).where(TargetHistory.target_id == target_id)
                                  .order_by(TargetHistory.id))
     return [HistoryEntry.model_validate(h) for h in rows]
@@ -129,6 +131,8 @@ async def transition(target_id: str, action: str, body: TransitionIn, principal:
         target = await load(session, target_id, for_update=True)
         principal.require_scope(target.scope)
         _may(principal, action, target)
+        if action in ("submit", "approve", "publish"):
+            city_tasks.require_lead_unit(target)
         before = target.status
         try:
             target.status = next_status(TargetStatus(before), action)
@@ -141,6 +145,7 @@ async def transition(target_id: str, action: str, body: TransitionIn, principal:
         if target.status == TargetStatus.PUBLISHED:
             target.event_seq += 1
             await record_event(session, published_event(target))
+            await city_tasks.place_in_districts(session, target, principal.user)
         await record_audit(session, principal, f"target.{action}", "target", target.id,
                            before={"status": before}, after={"status": target.status}, note=body.comment)
     return TargetOut.model_validate(target)

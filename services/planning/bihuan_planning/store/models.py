@@ -46,6 +46,8 @@ class Target(Base):
     proposal: Mapped[dict | None] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # 市级交办: a district's target placed by publishing a city task; its share and dates are the city's to change.
+    origin_target_id: Mapped[str | None] = mapped_column(String(32), index=True)
     # Sequence of the last event emitted for this target; consumers drop anything older.
     event_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(200))
@@ -55,6 +57,26 @@ class Target(Base):
     milestones: Mapped[list["Milestone"]] = relationship(
         back_populates="target", order_by="Milestone.seq", cascade="all, delete-orphan", lazy="selectin"
     )
+    # A city task's shares per district (empty for every other target); they travel in its events.
+    assignments: Mapped[list["CityAssignment"]] = relationship(
+        order_by="CityAssignment.district", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class CityAssignment(Base):
+    """One district's share of a city task (市级交办): quantity or deliverable, and its own milestones. Publishing
+    the city task places a linked target in the district's book (district_target_id)."""
+
+    __tablename__ = "city_assignments"
+
+    city_target_id: Mapped[str] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True)
+    district: Mapped[str] = mapped_column(String(64), primary_key=True)
+    share_value: Mapped[float | None] = mapped_column(Float)
+    deliverable: Mapped[str | None] = mapped_column(Text)
+    milestones: Mapped[list] = mapped_column(JSONB, default=list)
+    district_target_id: Mapped[str | None] = mapped_column(String(32))
+    assigned_by: Mapped[str] = mapped_column(String(200))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Milestone(Base):

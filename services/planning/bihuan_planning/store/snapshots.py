@@ -1,7 +1,7 @@
 """Turning a stored target into the event contracts other services keep their copies from."""
 from bihuan_planning.store.models import Target
-from bihuan_shared.contracts.planning import (Indicator, MilestoneSnapshot, TargetAdjusted, TargetCancelled,
-                                              TargetPublished)
+from bihuan_shared.contracts.planning import (AssignmentSnapshot, Indicator, MilestoneSnapshot, TargetAdjusted,
+                                              TargetCancelled, TargetPublished)
 from bihuan_shared.events import Envelope, new_event
 
 
@@ -16,6 +16,9 @@ def snapshot_fields(target: Target) -> dict:
         milestones=[MilestoneSnapshot(milestone_id=m.id, seq=m.seq, due_date=m.due_date,
                                       expected_value=m.expected_value, deliverable=m.deliverable)
                     for m in target.milestones],
+        assignments=[AssignmentSnapshot(district=a.district, share_value=a.share_value, deliverable=a.deliverable)
+                     for a in target.assignments],
+        origin_target_id=target.origin_target_id,
     )
 
 
