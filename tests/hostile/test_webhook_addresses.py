@@ -134,6 +134,10 @@ REFUSED_AT_SET_TIME = [
     "http://0.0.0.0:8103/hook",
     "http://224.0.0.1/hook",                    # multicast
     "http://240.0.0.1/hook",                    # reserved
+    "http://198.18.0.1/hook",                   # benchmarking, not public
+    "http://[fec0::1]/hook",                    # IPv6 site-local
+    "http://[2002:7f00:1::]/hook",              # 6to4 carrying 127.0.0.1
+    "http://[64:ff9b::a00:5]/hook",             # NAT64 carrying 10.0.0.5
     "http://localhost:9201/api/v1/scopes",      # a name that resolves to loopback
     "http://2130706433:9201/",                  # 127.0.0.1 written as one number
     "ftp://hooks.example.cn/x",                 # not http(s)
