@@ -1,3 +1,6 @@
+from typing import Annotated
+
+from pydantic import Field, IPvAnyNetwork
 from pydantic_settings import SettingsConfigDict
 
 from bihuan_shared.settings import ServiceSettings
@@ -40,6 +43,12 @@ class SupervisionSettings(ServiceSettings):
     webhook_backoff_seconds: float = 5.0
     webhook_poll_seconds: float = 1.0    # how often the worker looks for due retries (commits wake it at once)
     webhook_batch: int = 50
+    # Where the webhook may post (events/webhook_address.py): public addresses on these ports (empty: any port), and
+    # any port of these networks (CIDR), e.g. an internal relay:
+    # BIHUAN_SUPERVISION_WEBHOOK_ALLOWED_NETWORKS='["10.20.0.5/32"]'.
+    # Loopback, private, link-local, CGNAT, multicast and reserved addresses are refused unless listed here.
+    webhook_allowed_networks: list[IPvAnyNetwork] = Field(default_factory=list)
+    webhook_allowed_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(default_factory=lambda: [80, 443])
     # Delivered webhook rows are kept this long for inspection, failed ones longer (someone should look at them).
     webhook_keep_delivered_days: int = 30
     webhook_keep_failed_days: int = 90

@@ -19,6 +19,7 @@ from bihuan_supervision.domain.feeds.common import CST
 from bihuan_supervision.sample_orders import order
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+SETTINGS = {"webhook_allowed_networks": ["127.0.0.1/32"]}  # the test's webhook receiver listens on loopback
 TODAY = datetime.now(CST).date()
 
 

@@ -2,12 +2,14 @@
 itself is api/warning_inbox.py."""
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, HttpUrl, SecretStr, field_validator
 
 from bihuan_shared.audit import record_audit
 from bihuan_shared.auth import Principal, Role, require_roles
 from bihuan_shared.web.deps import SessionDep
+from bihuan_shared.web.errors import Invalid
+from bihuan_supervision.events.webhook_address import Refused, Unresolved, parse, pin
 from bihuan_supervision.store.warning_tables import WarningRules
 
 router = APIRouter(prefix="/warnings", tags=["warnings"])
@@ -30,6 +32,17 @@ class RulesIn(Rules):
     # Signs the webhook's deliveries (see FEEDS.md). Omitted or null: unchanged; "": cleared (the service's secret
     # signs instead). Never returned.
     webhook_secret: SecretStr | None = None
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _url_form(cls, value):
+        """Scheme, credentials and length in the office's words; where it points is checked by the route (DNS)."""
+        if isinstance(value, str):
+            try:
+                parse(value)
+            except Refused as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("webhook_secret")
     @classmethod
@@ -58,11 +71,24 @@ async def get_rules(principal: RulesReader, session: SessionDep) -> RulesOut:
     return RulesOut() if row is None else _out(row)
 
 
+async def _check_receiver(url: str | None, settings) -> None:
+    """Issue 12 #7: refuse a receiver inside the service's network now, as the office sets it (deliveries check
+    again, DNS answers change)."""
+    if url is None:
+        return
+    try:
+        await pin(url, settings)
+    except (Refused, Unresolved) as exc:
+        raise Invalid(str(exc), code="webhook_url_refused",
+                      details=[{"field": "body.webhook_url", "message": str(exc)}]) from None
+
+
 @router.put("/rules")
-async def put_rules(body: RulesIn, principal: Supervisor, session: SessionDep) -> RulesOut:
+async def put_rules(body: RulesIn, request: Request, principal: Supervisor, session: SessionDep) -> RulesOut:
     """Set the warning rules of the caller's scope; they apply from the next reassessment (event or clock)."""
     scope = principal.scope
     values = body.model_dump(mode="json", exclude={"webhook_secret"})
+    await _check_receiver(values["webhook_url"], request.app.state.settings)
     async with session.begin():
         row = await session.get(WarningRules, scope)
         before = None

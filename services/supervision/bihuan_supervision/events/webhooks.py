@@ -5,13 +5,17 @@ Claiming takes due rows with FOR UPDATE SKIP LOCKED and leases them (next_attemp
 limit) in one short transaction, so the POSTs hold no database connection and several deliverers (worker copies, the
 app's after-commit kick) never send a row at the same time. Delivery is at least once: a crash between the POST and
 recording it resends after the lease; receivers dedupe by X-Bihuan-Event-Id. Order is not guaranteed (a retry comes
-after newer events); the envelope's aggregate_id and sequence order them."""
+after newer events); the envelope's aggregate_id and sequence order them.
+
+Each round resolves every receiver's name once, checks all its addresses (events/webhook_address.py) and posts to the
+checked address; a receiver inside the service's network fails at once, for good, never posted to."""
 import asyncio
 import hashlib
 import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,13 +23,14 @@ import httpx
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bihuan_supervision.events.webhook_address import Pinned, Refused, Unresolved, pin
 from bihuan_supervision.store.warning_tables import WarningRules
 from bihuan_supervision.store.webhook_tables import WebhookDelivery
 
 log = logging.getLogger(__name__)
 
 BACKOFF_CAP_SECONDS = 3600.0
-LEASE_MARGIN_SECONDS = 30.0  # beyond the POST's time limit: the round trips that record the outcome
+LEASE_MARGIN_SECONDS = 30.0  # beyond the lookup's and the POST's time limits: the round trips recording the outcome
 
 CLAIM = text(
     "UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = now(), "
@@ -64,6 +69,7 @@ class Outcome:
     delivered: bool
     http_status: int | None
     error: str | None
+    final: bool = False  # no retry can succeed (the receiver's address is refused)
 
 
 class Deliverer:
@@ -83,15 +89,19 @@ class Deliverer:
         s = self.settings
         async with self.sessionmaker() as session, session.begin():
             rows = sorted((await session.execute(CLAIM, {
-                "lease": float(s.webhook_timeout_seconds + LEASE_MARGIN_SECONDS),
+                "lease": float(2 * s.webhook_timeout_seconds + LEASE_MARGIN_SECONDS),
                 "limit": s.webhook_batch})).all(), key=lambda r: r.id)
             secrets = dict((await session.execute(select(WarningRules.scope, WarningRules.webhook_secret).where(
                 WarningRules.scope.in_({r.scope for r in rows})))).all()) if rows else {}
         if not rows:
             return 0
-        async with httpx.AsyncClient(follow_redirects=False) as client:
+        urls = list(dict.fromkeys(row.url for row in rows))
+        targets = dict(zip(urls, await asyncio.gather(*(self._pin(url) for url in urls))))
+        async with AsyncExitStack() as stack:
+            clients = await self._clients(stack, targets.values())
             outcomes = await asyncio.gather(*(
-                self._post(client, row, secrets.get(row.scope) or s.webhook_secret) for row in rows))
+                self._post(clients, row, targets[row.url], secrets.get(row.scope) or s.webhook_secret)
+                for row in rows))
         async with self.sessionmaker() as session, session.begin():
             await session.execute(RECORD, [self._record(row, outcome) for row, outcome in zip(rows, outcomes)])
         for row, outcome in zip(rows, outcomes):
@@ -100,16 +110,38 @@ class Deliverer:
                                                               "attempt": row.attempts, "error": outcome.error})
         return len(rows)
 
-    async def _post(self, client: httpx.AsyncClient, row, secret: str) -> Outcome:
+    async def _pin(self, url: str) -> Pinned | Outcome:
+        """Where to post for url this round, or the outcome of not posting: refused for good, or not resolved now."""
+        try:
+            return await pin(url, self.settings)
+        except Refused as exc:
+            return Outcome(False, None, str(exc), final=True)
+        except Unresolved as exc:
+            return Outcome(False, None, str(exc))
+
+    @staticmethod
+    async def _clients(stack: AsyncExitStack, targets) -> dict[tuple, httpx.AsyncClient]:
+        """A client per pinned origin, so a pooled connection (its TLS verified for one name) serves only that name."""
+        clients: dict[tuple, httpx.AsyncClient] = {}
+        for target in targets:
+            if isinstance(target, Pinned) and target.origin not in clients:
+                clients[target.origin] = await stack.enter_async_context(httpx.AsyncClient(follow_redirects=False))
+        return clients
+
+    async def _post(self, clients: dict, row, target: Pinned | Outcome, secret: str) -> Outcome:
+        if isinstance(target, Outcome):
+            return target  # not posted this round: refused, or the name did not resolve
         timestamp = str(int(time.time()))
-        headers = {"Content-Type": "application/json", "User-Agent": "bihuan-supervision-webhook",
+        headers = {"Host": target.host_header, "Content-Type": "application/json",
+                   "User-Agent": "bihuan-supervision-webhook",
                    "X-Bihuan-Event": row.event_type, "X-Bihuan-Event-Id": str(row.event_id),
                    "X-Bihuan-Delivery": str(row.id), "X-Bihuan-Timestamp": timestamp}
         if secret:
             headers["X-Bihuan-Signature"] = signature(secret, timestamp, row.body)
         try:
             async with asyncio.timeout(self.settings.webhook_timeout_seconds):  # the whole POST, inside the lease
-                r = await client.post(row.url, content=row.body, headers=headers)
+                r = await clients[target.origin].post(target.url, content=row.body, headers=headers,
+                                                      extensions=target.extensions)
         except (httpx.HTTPError, TimeoutError, OSError) as exc:
             return Outcome(False, None, repr(exc)[:500])
         if 200 <= r.status_code < 300:
@@ -119,7 +151,7 @@ class Deliverer:
 
     def _record(self, row, outcome: Outcome) -> dict:
         s = self.settings
-        last = row.attempts >= s.webhook_max_attempts
+        last = outcome.final or row.attempts >= s.webhook_max_attempts
         return {"id": row.id, "attempts": row.attempts, "http_status": outcome.http_status, "error": outcome.error,
                 "delivered": outcome.delivered,
                 "outcome": "delivered" if outcome.delivered else "failed" if last else "pending",
