@@ -25,7 +25,6 @@ from bihuan_shared.db import make_engine, make_sessionmaker
 from bihuan_shared.events import Envelope, new_event
 from bihuan_shared.migrations import upgrade_async
 from bihuan_shared.testing.dead_letters import settle
-from bihuan_shared.testing.infra import create_vhost, delete_vhost
 from bihuan_supervision.events.matters import HANDLERS as MATTER_HANDLERS
 from bihuan_supervision.events.read_model import HANDLERS as READ_MODEL_HANDLERS
 from bihuan_supervision.main import MIGRATIONS as SUPERVISION_MIGRATIONS
@@ -35,15 +34,6 @@ from bihuan_supervision.store.models import MilestoneView, TargetView
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 OURS, THEIRS = "xuhui", "minhang"  # the record's district, and the one a forged envelope claims
-
-
-@pytest_asyncio.fixture(scope="module")
-async def vhost_url(infra, run_id):
-    """A vhost of this module's own: the e2e system's workers share the run's vhost."""
-    vhost = f"bihuan_test_{run_id}_event_scope"
-    create_vhost(infra, vhost)
-    yield infra.vhost_url(vhost)
-    delete_vhost(infra, vhost)
 
 
 async def migrated(make_database, name: str, migrations):

@@ -27,7 +27,6 @@ from bihuan_shared.messaging.tables import KIT_METADATA, outbox
 from bihuan_shared.migrations import upgrade_async
 from bihuan_shared.settings import ServiceSettings
 from bihuan_shared.testing.dead_letters import drain, publish, settle
-from bihuan_shared.testing.infra import create_vhost, delete_vhost
 from bihuan_shared.testing.services import eventually, running_app, running_worker
 from bihuan_shared.web.app import build_app
 from bihuan_shared.web.deps import SessionDep
@@ -51,14 +50,6 @@ def noted(key: str, padding: int = 0):
 
 async def on_noted(ctx, event: Noted) -> None:
     await ctx.session.execute(insert(notes).values(key=event.key))
-
-
-@pytest_asyncio.fixture(scope="module")
-async def vhost_url(infra, run_id):
-    vhost = f"bihuan_test_{run_id}_event_size"
-    create_vhost(infra, vhost)
-    yield infra.vhost_url(vhost)
-    delete_vhost(infra, vhost)
 
 
 @pytest_asyncio.fixture(scope="module")
