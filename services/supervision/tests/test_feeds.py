@@ -170,7 +170,7 @@ async def test_amqp_queue_stores_good_orders_and_dead_letters_bad_ones(client, w
         assert any("JSON" in r for r in reasons) and any("assigned_unit" in r for r in reasons)
 
 
-async def test_amqp_queue_takes_arrays_over_the_event_cap_and_parks_what_is_over_its_own(client, worker, settings):
+async def test_hotline_queue_has_a_cap_of_its_own(client, worker, settings):
     """Hotline messages carry arrays of orders: 2 MiB (over the 1 MiB cap of an event) is stored, a message over
     hotline_max_message_bytes (16 MiB) is dead-lettered unread (issue 12 #10)."""
     orders = [order(f"QB-{i}") for i in range(4600)]
