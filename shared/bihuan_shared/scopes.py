@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from bihuan_shared.auth.scope_tree import ScopeTree
 from bihuan_shared.bus.consumer import HandlerContext, PermanentFailure
+from bihuan_shared.bus.scope_guard import require_same_scope
 from bihuan_shared.contracts.planning import ScopeRegistered, ScopeUpdated
 
 SCOPE_TREE_METADATA = MetaData()
@@ -31,6 +32,11 @@ async def on_scope_saved(ctx: HandlerContext, event: ScopeRegistered | ScopeUpda
     if ctx.envelope.scope != (event.parent or event.code):
         raise PermanentFailure(f"scope event for {event.code} labelled {ctx.envelope.scope!r}, "
                                f"expected {event.parent or event.code!r}")
+    # A known scope keeps the city it was registered under: an event naming another one (and labelled with it)
+    # is about a scope that does not exist here.
+    stored = (await ctx.session.execute(select(scope_tree.c.parent).where(scope_tree.c.code == event.code))).first()
+    if stored is not None:
+        require_same_scope(ctx.envelope, stored.parent or event.code, f"scope {event.code}")
     row = {"code": event.code, "name": event.name, "kind": event.kind, "parent": event.parent,
            "event_seq": ctx.envelope.sequence}
     stmt = insert(scope_tree).values(row)

@@ -2,6 +2,8 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bihuan_shared.events.limits import MAX_MESSAGE_BYTES
+
 
 # Written in the repository, so anyone can forge tokens with it: accepted only in development mode.
 PUBLIC_DEV_SECRET = "bihuan-dev-secret-change-me-in-production-32b"
@@ -33,6 +35,9 @@ class ServiceSettings(BaseSettings):
     retry_delay_ms: int = 2000
     relay_batch_size: int = 500
     relay_poll_seconds: float = 1.0
+    # The largest event body a consumer parses (a bigger one is dead-lettered unread); producers refuse to stage
+    # more than the kit's MAX_MESSAGE_BYTES, so raising this only matters for messages from outside.
+    max_message_bytes: int = Field(default=MAX_MESSAGE_BYTES, gt=0)
 
     # Development mode, one name for the whole kit: BIHUAN_ENV=development (never a per-service prefix, so one
     # variable switches the launcher, the console's dev login, `make token` and the test harness together). Anything

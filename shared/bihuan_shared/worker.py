@@ -57,7 +57,7 @@ class WorkerRuntime:
                 consumer = EventConsumer(self.connection, self.sessionmaker, f"{s.service_name}.{spec.purpose}",
                                          spec.handlers, prefetch=spec.prefetch or s.prefetch,
                                          max_retries=s.max_retries, retry_delay_ms=s.retry_delay_ms,
-                                         resources=resources)
+                                         resources=resources, max_message_bytes=s.max_message_bytes)
                 await consumer.start()
                 running.append(consumer)
             if self.relay:

@@ -17,6 +17,7 @@ from bihuan_shared.events import event_contract, new_event
 from bihuan_shared.messaging.outbox import record_events
 from bihuan_shared.messaging.relay import OutboxRelay
 from bihuan_shared.messaging.tables import inbox, outbox
+from bihuan_shared.testing.dead_letters import drain
 from bihuan_shared.testing.services import eventually
 
 from sqlalchemy import Column, Integer, MetaData, String, Table
@@ -153,17 +154,6 @@ async def test_duplicate_delivery_is_applied_once(broker, kit_sessionmaker):
         n = await s.scalar(text("SELECT count(*) FROM inbox WHERE event_id = :id"), {"id": event.event_id})
     assert n == 1
     await consumer.close()
-
-
-async def drain(queue, n: int, timeout: float = 15) -> list:
-    got = []
-    async with queue.iterator(timeout=timeout) as it:
-        async for message in it:
-            await message.ack()
-            got.append(message)
-            if len(got) == n:
-                break
-    return got
 
 
 async def test_failing_message_is_retried_then_dead_lettered_while_others_flow(broker, kit_sessionmaker):

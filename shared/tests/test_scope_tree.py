@@ -44,3 +44,15 @@ async def test_the_tree_is_kept_in_order_and_never_from_a_mislabelled_event(sess
     await apply(sessionmaker, ScopeUpdated(code="qd-hd", name="旧名", kind="district", parent="qd"),
                 scope="qd", sequence=2)  # stale: arrives after a newer one
     assert (await rows(sessionmaker))["qd-hd"] == ("西海岸新区", "qd")
+
+
+async def test_a_registered_scope_is_only_changed_by_events_labelled_with_its_own_city(sessionmaker):
+    """Issue 12 #10: an update claiming another city (and labelled with it) renamed the district."""
+    await apply(sessionmaker, ScopeRegistered(code="yt", name="烟台市", kind="city"), scope="yt", sequence=1)
+    await apply(sessionmaker, ScopeRegistered(code="yt-zf", name="芝罘区", kind="district", parent="yt"),
+                scope="yt", sequence=1)
+    for parent in ("wh", None):  # another city; or none, labelled with the district itself
+        forged = ScopeUpdated(code="yt-zf", name="改名", kind="district", parent=parent)
+        with pytest.raises(PermanentFailure, match="belongs to scope 'yt'"):
+            await apply(sessionmaker, forged, scope=parent or "yt-zf", sequence=5)
+    assert (await rows(sessionmaker))["yt-zf"] == ("芝罘区", "yt")

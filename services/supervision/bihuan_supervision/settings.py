@@ -27,6 +27,9 @@ class SupervisionSettings(ServiceSettings):
     hotline_prefetch: int = 5000
     hotline_batch: int = 5000
     hotline_batch_wait_ms: int = 50
+    # One hotline message may carry an array of orders (each at most a few KB: content 4,000 characters, 100 status
+    # changes), so its cap is the batch's byte budget, not the 1 MiB of an event: 16 MiB, about 10,000 orders.
+    hotline_max_message_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
     # Clock: how often the worker looks for due-soon milestones, overdue orders, spikes and late metric data.
     clock_seconds: float = 30.0
     # The clock's full scan for milestones coming due (events keep warnings current in between).

@@ -7,6 +7,7 @@ import orjson
 import pytest
 from openpyxl import Workbook
 
+from bihuan_shared.events.limits import MAX_MESSAGE_BYTES
 from bihuan_shared.testing.services import bearer, eventually
 from bihuan_supervision.sample_orders import order, step
 
@@ -167,6 +168,38 @@ async def test_amqp_queue_stores_good_orders_and_dead_letters_bad_ones(client, w
             assert len(reasons) == 2
         await eventually(dead_lettered)
         assert any("JSON" in r for r in reasons) and any("assigned_unit" in r for r in reasons)
+
+
+async def test_hotline_queue_has_a_cap_of_its_own(client, worker, settings):
+    """Hotline messages carry arrays of orders: 2 MiB (over the 1 MiB cap of an event) is stored, a message over
+    hotline_max_message_bytes (16 MiB) is dead-lettered unread (issue 12 #10)."""
+    orders = [order(f"QB-{i}") for i in range(4600)]
+    array = orjson.dumps(orders)
+    assert MAX_MESSAGE_BYTES < len(array) < settings.hotline_max_message_bytes
+    too_big = b"[" + b" " * settings.hotline_max_message_bytes + b"]"
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        await eventually(lambda: _queue_exists(connection, settings.hotline_queue))
+        channel = await connection.channel(publisher_confirms=True)
+        for body in (array, too_big, orjson.dumps(order("QB-after"))):
+            await channel.default_exchange.publish(aio_pika.Message(body), routing_key=settings.hotline_queue)
+
+        async def stored():
+            for oid in (orders[-1]["order_id"], "QB-after"):
+                got = await client.get(f"/api/v1/hotline/orders/{oid}", headers=bearer(settings, "supervisor"))
+                assert got.status_code == 200, oid
+        await eventually(stored, timeout=30)
+        dlq = await channel.declare_queue(f"{settings.hotline_queue}.dlq", passive=True)
+        parked = []
+
+        async def dead_lettered():
+            message = await dlq.get(no_ack=True, fail=False)
+            if message is not None:
+                parked.append(message)
+            assert parked
+        await eventually(dead_lettered)
+        assert parked[0].headers["x-bihuan-failure-reason"].startswith("message too large")
+        assert len(parked[0].body) == len(too_big)
 
 
 async def _queue_exists(connection, name: str) -> None:

@@ -8,7 +8,10 @@ backstop against a batch that can never succeed.
 
 With `prepare` (CPU work: parsing, validation) the consumer pipelines: batch N+1 is prepared while batch N is being
 written, so the database and Python work at the same time; the handler then gets prepare(batch) beside the batch.
-Writes and acknowledgements stay strictly in delivery order."""
+Writes and acknowledgements stay strictly in delivery order.
+
+A message over max_message_bytes is never given to prepare or the handler: it is dead-lettered unread, with the
+reason, before its batch is acknowledged."""
 import asyncio
 import logging
 from datetime import UTC, datetime
@@ -19,18 +22,22 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobus
 
 from bihuan_shared.bus.consumer import REASON_HEADER
 from bihuan_shared.bus.topology import DEAD_LETTER_EXCHANGE, ConsumerQueues, declare_consumer_queues
+from bihuan_shared.events.limits import MAX_MESSAGE_BYTES, oversize_reason
 
 log = logging.getLogger(__name__)
 
 BatchHandler = Callable[..., Awaitable[dict[int, str]]]  # (batch) or (batch, prepared) -> {position: reason}
+Refused = list[tuple[AbstractIncomingMessage, str]]  # messages dead-lettered unread, with the reason
 
 
 class BatchConsumer:
     def __init__(self, connection: AbstractRobustConnection, queue: str, handler: BatchHandler, *,
                  prefetch: int = 5000, max_batch: int = 5000, max_wait: float = 0.05, retry_pause: float = 1.0,
-                 prepare: Callable[[list[AbstractIncomingMessage]], Any] | None = None, max_bytes: int = 16 << 20):
+                 prepare: Callable[[list[AbstractIncomingMessage]], Any] | None = None, max_bytes: int = 16 << 20,
+                 max_message_bytes: int = MAX_MESSAGE_BYTES):
         self.connection, self.queue, self.handler, self.prepare = connection, queue, handler, prepare
         self.max_bytes = max_bytes  # a batch also ends at this many body bytes (messages may carry arrays)
+        self.max_message_bytes = max_message_bytes
         self.prefetch, self.max_batch, self.max_wait, self.retry_pause = prefetch, max_batch, max_wait, retry_pause
         self.queues: ConsumerQueues | None = None
         self._buffer: list[AbstractIncomingMessage] = []
@@ -98,31 +105,47 @@ class BatchConsumer:
                 if writing is not None:
                     await self._fill_while_writing(writing)
                 batch = self._take()
-                args = (batch,) if self.prepare is None else (batch, self.prepare(batch))
+                fit, refused = self._split_oversized(batch)
+                args = (fit,) if self.prepare is None else (fit, self.prepare(fit))
                 if writing is not None:
                     await writing
-                writing = asyncio.create_task(self._flush_logged(args))
+                writing = asyncio.create_task(self._flush_logged(batch, refused, args))
         finally:
             if writing is not None:
                 writing.cancel()
 
-    async def _flush_logged(self, args: tuple) -> None:
-        try:
-            await self._flush(*args)
-        except Exception:  # e.g. the channel died under us: the broker redelivers what was not acknowledged
-            log.exception("batch flush failed", extra={"size": len(args[0])})
+    def _split_oversized(self, batch: list[AbstractIncomingMessage]) -> tuple[list[AbstractIncomingMessage], Refused]:
+        """(the messages to handle, the ones refused unread with their reason)."""
+        fit, refused = [], []
+        for message in batch:
+            reason = oversize_reason(len(message.body), self.max_message_bytes)
+            if reason is None:
+                fit.append(message)
+            else:
+                refused.append((message, reason))
+        return fit, refused
 
-    async def _flush(self, batch: list[AbstractIncomingMessage], *prepared: Any) -> None:
-        # Batches are stored one at a time and in delivery order, so 'ack multiple' never covers a newer batch.
+    async def _flush_logged(self, batch: list[AbstractIncomingMessage], refused: Refused, args: tuple) -> None:
         try:
-            rejected = await self.handler(batch, *prepared)
-        except Exception as exc:
-            log.warning("batch failed, returning it to the queue", extra={"size": len(batch), "error": repr(exc)})
-            await asyncio.sleep(self.retry_pause)
-            await batch[-1].nack(multiple=True, requeue=True)
-            return
-        if rejected:
-            await asyncio.gather(*(self._dead_letter(batch[i], reason) for i, reason in rejected.items()))
+            await self._flush(batch, refused, *args)
+        except Exception:  # e.g. the channel died under us: the broker redelivers what was not acknowledged
+            log.exception("batch flush failed", extra={"size": len(batch)})
+
+    async def _flush(self, batch: list[AbstractIncomingMessage], refused: Refused, fit: list[AbstractIncomingMessage],
+                     *prepared: Any) -> None:
+        # Batches are stored one at a time and in delivery order, so 'ack multiple' never covers a newer batch.
+        rejected: dict[int, str] = {}
+        if fit:
+            try:
+                rejected = await self.handler(fit, *prepared)
+            except Exception as exc:
+                log.warning("batch failed, returning it to the queue", extra={"size": len(batch), "error": repr(exc)})
+                await asyncio.sleep(self.retry_pause)
+                await batch[-1].nack(multiple=True, requeue=True)
+                return
+        parked = refused + [(fit[i], reason) for i, reason in (rejected or {}).items()]
+        if parked:  # parked before the batch's acknowledgement covers them
+            await asyncio.gather(*(self._dead_letter(message, reason) for message, reason in parked))
         await batch[-1].ack(multiple=True)
 
     async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bihuan_shared.bus.topology import DEAD_LETTER_EXCHANGE, ConsumerQueues, declare_consumer_queues
 from bihuan_shared.events import REGISTRY, Envelope, UnknownEventType, new_event
+from bihuan_shared.events.limits import MAX_MESSAGE_BYTES, oversize_reason
 from bihuan_shared.logging import correlation_id
 from bihuan_shared.messaging.inbox import claim, claim_many
 from bihuan_shared.messaging.outbox import record_events
@@ -91,8 +92,9 @@ class EventConsumer:
     def __init__(self, connection: AbstractRobustConnection, sessionmaker: async_sessionmaker[AsyncSession],
                  consumer: str, handlers: dict[str, Handler], *, prefetch: int = 100, max_retries: int = 3,
                  retry_delay_ms: int = 2000, resources: dict[str, Any] | None = None, batch_size: int = 100,
-                 batch_wait_ms: float = 5):
+                 batch_wait_ms: float = 5, max_message_bytes: int = MAX_MESSAGE_BYTES):
         self.connection = connection
+        self.max_message_bytes = max_message_bytes
         self.sessionmaker = sessionmaker
         self.consumer = consumer
         self.handlers = handlers
@@ -129,6 +131,10 @@ class EventConsumer:
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         self._received(message)
+        too_large = oversize_reason(len(message.body), self.max_message_bytes)
+        if too_large is not None:  # before parsing: refusing must cost nothing, whatever the body holds
+            await self._dead_letter(message, too_large)
+            return
         try:
             envelope = REGISTRY.decode(message.body)  # one validation pass; its payload is the contract model
         except (ValidationError, UnknownEventType, ValueError) as exc:

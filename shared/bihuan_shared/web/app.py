@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from bihuan_shared.auth.tokens import TokenVerifier
 from bihuan_shared.bus.connection import connect
 from bihuan_shared.db import make_engine, make_sessionmaker
+from bihuan_shared.events.limits import EventTooLarge
 from bihuan_shared.logging import correlation_id
 from bihuan_shared.settings import ServiceSettings, check_secret
 from bihuan_shared.web.data_errors import data_exception_reason
@@ -141,6 +142,13 @@ def _add_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": "value_not_storable", "message": "请求中有无法保存的值（如超出范围的整数、含 NUL 字符的文本）",
                              "details": [{"field": "request", "message": reason[:300]}],
                              "correlation_id": correlation_id.get()}, status_code=422)
+
+    @app.exception_handler(EventTooLarge)
+    async def event_too_large(_: Request, exc: EventTooLarge) -> JSONResponse:
+        # The change would publish an event over the cap: its transaction rolled back, nothing was stored.
+        return JSONResponse({"error": "event_too_large", "message": "此次更改产生的事件超过大小上限，未保存任何内容，请减少单次提交的内容",
+                             "details": [{"field": "request", "message": str(exc)[:300]}],
+                             "correlation_id": correlation_id.get()}, status_code=413)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -3,6 +3,7 @@ no I/O. Stale versions are ignored by the aggregate sequence (planning's for tar
 the latest explanation of a lag decides whether the lag rules excuse it."""
 from dataclasses import dataclass, field
 
+from bihuan_shared.bus.scope_guard import require_same_record, require_same_scope
 from bihuan_shared.contracts.execution import LagExplained, MilestoneCompleted, MilestoneOverdue
 from bihuan_shared.contracts.planning import TargetAdjusted, TargetCancelled, TargetSnapshot
 from bihuan_shared.events import Envelope
@@ -22,6 +23,17 @@ class FactVersions:
 
     def __post_init__(self) -> None:
         self.stored_targets, self.stored_milestones = set(self.targets), set(self.milestones)
+
+    def require_own_records(self, envelope: Envelope, event: TargetSnapshot | TargetCancelled | MilestoneEvent) -> None:
+        """The stored target an event names must be of the envelope's scope, and the stored milestones it names
+        of that target; otherwise the event is refused before it changes anything (stale or not)."""
+        fact = self.targets.get(event.target_id)
+        if fact is not None:
+            require_same_scope(envelope, fact["scope"], f"target {event.target_id}")
+        for milestone_id in touched(event)[1]:
+            if milestone_id in self.milestones:
+                require_same_record(envelope, self.milestones[milestone_id]["target_id"], event.target_id,
+                                    f"milestone {milestone_id}")
 
     def snapshot(self, envelope: Envelope, event: TargetSnapshot) -> None:
         fact = self.targets.get(event.target_id)
@@ -88,12 +100,12 @@ class FactVersions:
 
 
 def touched(event: TargetSnapshot | TargetCancelled | MilestoneEvent) -> tuple[list[str], list[str]]:
-    """(target ids, milestone ids) an event needs loaded."""
+    """(target ids, milestone ids) an event needs loaded; a milestone event's target too, for its scope."""
     if isinstance(event, TargetSnapshot):
         return [event.target_id], [snap.milestone_id for snap in event.milestones]
     if isinstance(event, TargetCancelled):
         return [event.target_id], []
-    return [], [event.milestone_id]
+    return [event.target_id], [event.milestone_id]
 
 
 def _new_milestone(milestone_id: str, target_id: str) -> dict:

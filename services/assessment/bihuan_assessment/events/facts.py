@@ -56,6 +56,7 @@ async def _apply(ctx: HandlerContext, noted: list[tuple[Fold, object, object]]) 
         milestone_ids.update(milestones)
     versions = FactVersions(*await lock_facts(ctx.session, list(target_ids), list(milestone_ids)))
     for fold, envelope, event in noted:
+        versions.require_own_records(envelope, event)
         fold(versions, envelope, event)
     await write_facts(ctx.session, TARGETS, *versions.target_rows())  # first: milestones refer to their target
     await write_facts(ctx.session, MILESTONES, *versions.milestone_rows())

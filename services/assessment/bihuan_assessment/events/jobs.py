@@ -9,6 +9,7 @@ from bihuan_assessment.store.models import Assessment, AssessmentRun, RunGroup
 from bihuan_assessment.store.runs import write_group
 from bihuan_assessment.store.snapshot import load_group
 from bihuan_shared.bus.consumer import HandlerContext, PermanentFailure
+from bihuan_shared.bus.scope_guard import require_same_scope
 from bihuan_shared.contracts.assessment import RecomputeRequested
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
@@ -19,6 +20,7 @@ async def on_recompute_requested(ctx: HandlerContext, event: RecomputeRequested)
     assessment = await ctx.session.get(Assessment, event.assessment_id)
     if run is None or assessment is None:
         raise PermanentFailure(f"run {event.assessment_id}/{event.run_no} does not exist")
+    require_same_scope(ctx.envelope, assessment.scope, f"assessment {event.assessment_id}")
     rules = SchemeRules.model_validate(run.rules)
     group = rules.group(event.group_key)
     if group is None:

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bihuan_execution.domain.status import status_of
+from bihuan_shared.bus.scope_guard import require_same_scope
 from bihuan_shared.contracts.planning import TargetCancelled, TargetSnapshot
+from bihuan_shared.events import Envelope
 
 TARGET_FIELDS = ("year", "code", "title", "category", "lead_unit", "leader", "version", "parent_id", "area")
 Rows = dict[str, dict]
@@ -28,11 +30,15 @@ class TargetVersions:
         self.stored = set(self.targets)
         self.stored_milestones = {m for rows in self.milestones.values() for m in rows}
 
-    def apply(self, sequence: int, scope: str, event: TargetSnapshot | TargetCancelled) -> None:
+    def apply(self, envelope: Envelope, event: TargetSnapshot | TargetCancelled) -> None:
+        # An event labelled with another scope than the stored target's is refused before anything changes (one
+        # in a batch fails the batch; replayed alone it is dead-lettered), stale or not.
+        if event.target_id in self.targets:
+            require_same_scope(envelope, self.targets[event.target_id]["scope"], f"target {event.target_id}")
         if isinstance(event, TargetCancelled):
-            self.cancel(sequence, event)
+            self.cancel(envelope.sequence, event)
         else:
-            self.snapshot(sequence, scope, event)
+            self.snapshot(envelope.sequence, envelope.scope, event)
 
     def cancel(self, sequence: int, event: TargetCancelled) -> None:
         target = self.targets.get(event.target_id)

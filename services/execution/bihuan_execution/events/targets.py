@@ -9,6 +9,7 @@ from bihuan_execution.events.target_versions import TargetVersions
 from bihuan_execution.store.target_book import lock_targets, write_milestones, write_targets
 from bihuan_shared.bus.consumer import HandlerContext
 from bihuan_shared.contracts.planning import TargetAdjusted, TargetCancelled, TargetPublished, TargetSnapshot
+from bihuan_shared.events import Envelope
 
 _NOTED = "execution.targets.noted"
 
@@ -27,16 +28,16 @@ async def on_target_cancelled(ctx: HandlerContext, event: TargetCancelled) -> No
 
 def _note(ctx: HandlerContext, event: TargetSnapshot | TargetCancelled) -> None:
     noted = ctx.batch.state.setdefault(_NOTED, [])
-    noted.append((ctx.envelope.sequence, ctx.envelope.scope, event))
+    noted.append((ctx.envelope, event))
     ctx.batch.before_commit(_NOTED, lambda: _apply(ctx, noted))
 
 
-async def _apply(ctx: HandlerContext, noted: list[tuple[int, str, TargetSnapshot | TargetCancelled]]) -> None:
+async def _apply(ctx: HandlerContext, noted: list[tuple[Envelope, TargetSnapshot | TargetCancelled]]) -> None:
     settings = ctx.resources["settings"]
-    targets, milestones = await lock_targets(ctx.session, sorted({event.target_id for *_, event in noted}))
+    targets, milestones = await lock_targets(ctx.session, sorted({event.target_id for _, event in noted}))
     versions = TargetVersions(targets, milestones, today(settings), settings.due_soon_days)
-    for sequence, scope, event in noted:
-        versions.apply(sequence, scope, event)
+    for envelope, event in noted:
+        versions.apply(envelope, event)
     await write_targets(ctx.session, *versions.target_rows())
     await write_milestones(ctx.session, *versions.milestone_rows())
 

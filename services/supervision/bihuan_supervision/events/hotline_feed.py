@@ -59,7 +59,8 @@ def hotline_feed_task(make_consumer=BatchConsumer):
 
         consumer = make_consumer(runtime.connection, s.hotline_queue, handle, prepare=prepare,
                                  prefetch=s.hotline_prefetch, max_batch=s.hotline_batch,
-                                 max_wait=s.hotline_batch_wait_ms / 1000)
+                                 max_wait=s.hotline_batch_wait_ms / 1000,
+                                 max_message_bytes=s.hotline_max_message_bytes)
         await consumer.start()
         try:
             await stop.wait()

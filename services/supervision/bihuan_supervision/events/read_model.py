@@ -9,6 +9,7 @@ each event alone, the same way."""
 from typing import Any
 
 from bihuan_shared.bus.consumer import HandlerContext
+from bihuan_shared.bus.scope_guard import require_same_record, require_same_scope
 from bihuan_shared.contracts.execution import LagExplained, MilestoneCompleted, MilestoneOverdue, ProgressReported
 from bihuan_shared.contracts.planning import TargetAdjusted, TargetCancelled, TargetPublished, TargetSnapshot
 from bihuan_supervision.events.notify import envelopes, refresh_dashboards, stage_envelopes
@@ -66,6 +67,7 @@ class _Fold:
         self.touched: dict[str, HandlerContext] = {}
 
     def apply(self, ctx: HandlerContext, event: Any) -> None:
+        self._require_own_records(ctx, event)
         if isinstance(event, TargetSnapshot):
             self._snapshot(ctx, event)
         elif isinstance(event, TargetCancelled):
@@ -74,6 +76,8 @@ class _Fold:
                 view["cancelled"], view["event_seq"] = True, ctx.envelope.sequence
                 self._changed(ctx, view["id"], event.target_id)
         elif isinstance(event, LagExplained):
+            if event.milestone_id not in self.milestones:  # as for a report: planning's event is on its way
+                raise LookupError(f"milestone {event.milestone_id} not in read model yet")
             if event.lag_id not in self.lags:
                 self.lags.add(event.lag_id)
                 self.new_lags.append(dict(lag_id=event.lag_id, target_id=event.target_id,
@@ -82,6 +86,17 @@ class _Fold:
                 self.touched[event.target_id] = ctx
         else:
             self._milestone_event(ctx, event)
+
+    def _require_own_records(self, ctx: HandlerContext, event: Any) -> None:
+        """Every event here names a target, and may name milestones: the stored ones must be of the envelope's scope
+        and of that target, or the event is refused before it changes anything."""
+        view = self.targets.get(event.target_id)
+        if view is not None:
+            require_same_scope(ctx.envelope, view["scope"], f"target {event.target_id}")
+        for milestone_id in _milestones_named(event):
+            if milestone_id in self.milestones:
+                require_same_record(ctx.envelope, self.milestones[milestone_id]["target_id"], event.target_id,
+                                    f"milestone {milestone_id}")
 
     def _snapshot(self, ctx: HandlerContext, event: TargetSnapshot) -> None:
         view = self.targets.get(event.target_id)
@@ -136,11 +151,18 @@ class _Fold:
         return [r for r in changed if r["id"] in self.new], [r for r in changed if r["id"] not in self.new]
 
 
+def _milestones_named(event: Any) -> list[str]:
+    if isinstance(event, TargetSnapshot):
+        return [snap.milestone_id for snap in event.milestones]
+    if isinstance(event, (*_MILESTONE_EVENTS, LagExplained)):
+        return [event.milestone_id]
+    return []
+
+
 async def _apply(noted: list[tuple[HandlerContext, Any]]) -> None:
     ctx = noted[0][0]  # any of the batch's contexts: one session, one commit
-    target_ids = {e.target_id for _, e in noted if isinstance(e, (TargetSnapshot, TargetCancelled))}
-    milestone_ids = {e.milestone_id for _, e in noted if isinstance(e, _MILESTONE_EVENTS)}
-    milestone_ids |= {s.milestone_id for _, e in noted if isinstance(e, TargetSnapshot) for s in e.milestones}
+    target_ids = {e.target_id for _, e in noted}  # milestone events too: their target's scope is checked
+    milestone_ids = {milestone_id for _, e in noted for milestone_id in _milestones_named(e)}
     targets, milestones = await lock_views(ctx.session, sorted(target_ids), sorted(milestone_ids))
     lags = await seen_lags(ctx.session, sorted({e.lag_id for _, e in noted if isinstance(e, LagExplained)}))
     fold = _Fold(targets, milestones, lags)
