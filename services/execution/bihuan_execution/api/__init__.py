@@ -1,4 +1,4 @@
-from bihuan_execution.api import contributions, cooperation, evidence, lags, matters, progress, reports
+from bihuan_execution.api import city_tasks, contributions, cooperation, evidence, lags, matters, progress, reports
 
 routers = [progress.router, evidence.router, contributions.router, lags.router, matters.router, cooperation.router,
-           reports.router]
+           reports.router, city_tasks.router]

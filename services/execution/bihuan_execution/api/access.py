@@ -22,12 +22,14 @@ def today_of(request: Request):
 
 
 async def load_target(session: AsyncSession, principal: Principal, target_id: str, *, for_update: bool = False,
-                      open_only: bool = False, with_milestones: bool = True) -> TargetCopy:
+                      open_only: bool = False, with_milestones: bool = True, read: bool = False) -> TargetCopy:
+    """read=True for the routes that only show a target: a city's offices read their districts' targets (the
+    drill-down from a city task); every write stays inside the target's own scope."""
     options = [] if with_milestones else [raiseload(TargetCopy.milestones)]
     target = await session.get(TargetCopy, target_id, with_for_update=for_update or None, options=options)
     if target is None:
         raise NotFound(f"目标 {target_id} 尚未发布或不存在", code="target_not_found")
-    principal.require_scope(target.scope)
+    (principal.require_read_scope if read else principal.require_scope)(target.scope)
     if open_only and target.cancelled:
         raise Conflict(f"目标 {target.code} 已撤销", code="target_cancelled")
     return target

@@ -48,7 +48,7 @@ async def report_contribution(target_id: str, body: ContributionIn, principal: C
 @router.get("/targets/{target_id}/contributions")
 async def list_contributions(target_id: str, principal: CurrentPrincipal, session: SessionDep) -> list[ContributionOut]:
     """What the cooperating units contributed to a target, newest first."""
-    target = await load_target(session, principal, target_id)
+    target = await load_target(session, principal, target_id, read=True)
     if not may_read_target(principal, target):
         raise Forbidden("无权查看其他单位的目标进展", code="unit_forbidden")
     rows = list(await session.scalars(select(Contribution).where(Contribution.target_id == target_id)

@@ -94,7 +94,7 @@ async def explain_lag(target_id: str, milestone_id: str, body: LagIn, principal:
 async def list_lag_explanations(target_id: str, milestone_id: str, principal: Reader,
                                 session: SessionDep) -> list[LagOut]:
     """A milestone's lag explanations, newest first."""
-    target = await load_target(session, principal, target_id)
+    target = await load_target(session, principal, target_id, read=True)
     if not may_read_target(principal, target):
         raise Forbidden("无权查看其他单位的目标进展", code="unit_forbidden")
     await load_milestone(session, target_id, milestone_id)

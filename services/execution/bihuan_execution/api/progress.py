@@ -29,7 +29,7 @@ router = APIRouter(tags=["progress"])
 async def get_target(target_id: str, principal: CurrentPrincipal, session: SessionDep,
                      request: Request) -> TargetView:
     """A target as execution knows it, with every milestone's status."""
-    target = await load_target(session, principal, target_id)
+    target = await load_target(session, principal, target_id, read=True)
     view = TargetView.model_validate(target)
     view.milestones = [m for m in view.milestones if not m.withdrawn]
     # The stored status is refreshed by the worker's clock; between ticks, judge open milestones on today's date.
@@ -91,7 +91,7 @@ async def report_progress(target_id: str, milestone_id: str, body: ProgressIn, p
 async def milestone_history(target_id: str, milestone_id: str, principal: CurrentPrincipal,
                             session: SessionDep) -> MilestoneHistory:
     """Every progress report and contribution on a milestone, newest first, with their evidence."""
-    target = await load_target(session, principal, target_id)
+    target = await load_target(session, principal, target_id, read=True)
     if not may_read_target(principal, target):
         raise Forbidden("无权查看其他单位的目标进展", code="unit_forbidden")
     milestone = await load_milestone(session, target_id, milestone_id)
@@ -123,7 +123,7 @@ async def _target_and_milestone(session, principal, target_id: str, milestone_id
         .where(TargetCopy.id == target_id, MilestoneCopy.id == milestone_id)
         .options(raiseload(TargetCopy.milestones)).with_for_update(of=MilestoneCopy))).first()
     if row is None or row[1].withdrawn:  # say which of the two is missing
-        await load_target(session, principal, target_id, with_milestones=False)
+        await load_target(session, principal, target_id, with_milestones=False, read=True)
         await load_milestone(session, target_id, milestone_id)
         raise NotFound(f"节点 {milestone_id} 不属于目标 {target_id}", code="milestone_not_found")
     target, milestone = row

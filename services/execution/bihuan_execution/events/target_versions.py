@@ -11,7 +11,8 @@ from bihuan_shared.bus.scope_guard import require_same_scope
 from bihuan_shared.contracts.planning import TargetCancelled, TargetSnapshot
 from bihuan_shared.events import Envelope
 
-TARGET_FIELDS = ("year", "code", "title", "category", "lead_unit", "leader", "version", "parent_id", "area")
+TARGET_FIELDS = ("year", "code", "title", "category", "lead_unit", "leader", "version", "parent_id", "area",
+                 "origin_target_id")
 Rows = dict[str, dict]
 
 
@@ -53,7 +54,8 @@ class TargetVersions:
         target = self.targets.setdefault(event.target_id, {"id": event.target_id})
         target.update({f: getattr(event, f) for f in TARGET_FIELDS}, scope=scope, event_seq=sequence, cancelled=False,
                       responsible_units=list(event.responsible_units),
-                      cooperating_units=list(event.cooperating_units), indicator=event.indicator.model_dump())
+                      cooperating_units=list(event.cooperating_units), indicator=event.indicator.model_dump(),
+                      assignments=[a.model_dump() for a in event.assignments])
         self._merge_milestones(event, self.milestones.setdefault(event.target_id, {}))
         self.changed.add(event.target_id)
         self.reshaped.add(event.target_id)

@@ -43,6 +43,10 @@ class TargetCopy(Base):
     # Key task (重点工作) / sub-item (子项目) structure, for period reports.
     parent_id: Mapped[str | None] = mapped_column(String(32), index=True)
     area: Mapped[str | None] = mapped_column(String(200))
+    # City tier: a city task's shares per district ([{district, share_value, deliverable}]), and on a district's
+    # linked target the city task it came from; together they give the city task's roll-up (api/city_tasks.py).
+    assignments: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
+    origin_target_id: Mapped[str | None] = mapped_column(String(32), index=True)
 
     milestones: Mapped[list["MilestoneCopy"]] = relationship(order_by="MilestoneCopy.seq", lazy="selectin",
                                                               cascade="all, delete-orphan")

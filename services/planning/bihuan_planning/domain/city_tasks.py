@@ -14,11 +14,6 @@ from bihuan_planning.domain.milestones import PlannedMilestone, check_milestones
 SOURCE = "市级交办"
 # What a district may not edit on a linked target (the city's decision); everything else is the district's to fill.
 LOCKED_FIELDS = frozenset({"title", "category", "indicator", "milestones"})
-# The roll-up rule, stated where it is decided and shown to the city with its figures.
-ROLLUP_RULES = {
-    "quantitative": "各区完成量之和对照市级目标值",
-    "qualitative": "各区分解任务全部完成，市级任务方为完成",
-}
 
 
 @dataclass(frozen=True)
