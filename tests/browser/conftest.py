@@ -119,6 +119,11 @@ def register_own():
     return _register_own
 
 
+@pytest.fixture
+def create_target():
+    return _create_target
+
+
 async def _login(page, console: Console, role_label: str, unit: str | None = None, leader: str | None = None,
                  scope: str | None = None) -> None:
     """The dev login form as a person fills it: the scope if not the demo's, the role (and unit or leader), 开发登录."""
@@ -146,6 +151,21 @@ async def _register_own(page, name: str, *, city: bool = False) -> None:
         await page.click("[data-test=kind-city]")
     await page.click("[data-test=register-own-submit]")
     await page.wait_for_selector("text=登记下属区" if city else "text=本区不隶属于任何市")
+
+
+async def _create_target(page, code: str, title: str, lead_unit: str, value: str, due: str) -> None:
+    """新建目标 on the 目标书 page as an office fills it: one quantitative milestone, saved as a draft."""
+    dialog = page.locator(".el-dialog:visible")
+    await dialog.locator(".el-form-item:has-text('目标编号') input").fill(code)
+    await dialog.locator(".el-form-item:has-text('目标名称') input").fill(title)
+    await dialog.locator(".el-form-item:has-text('牵头单位') .el-select").click()
+    await page.click(f".el-select-dropdown__item:visible >> text={lead_unit}")
+    await dialog.locator(".el-form-item:has-text('目标值') input").first.fill(value)
+    await dialog.locator("input[placeholder=完成时限]").fill(due)
+    await dialog.locator("input[placeholder=完成时限]").press("Enter")
+    await dialog.locator(".el-form-item:has-text('节点目标') .el-input-number input").fill(value)
+    await dialog.locator("text=保存草稿").click()
+    await page.wait_for_selector("text=目标草稿已保存")
 
 
 async def _shot(page, name: str) -> Path:

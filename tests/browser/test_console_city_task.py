@@ -31,7 +31,8 @@ async def _publish_book(page) -> None:
     await page.wait_for_selector("text=已发布 1 项目标")
 
 
-async def test_a_city_task_is_decomposed_published_reported_and_rolled_up(page, console, login, register_own, shot):
+async def test_a_city_task_is_decomposed_published_reported_and_rolled_up(page, console, login, register_own, shot,
+                                                                         create_target):
     city = f"city{uuid.uuid4().hex[:6]}"
     district = f"{city}-a"
     year = await page.evaluate("new Date().getFullYear()")
@@ -46,17 +47,7 @@ async def test_a_city_task_is_decomposed_published_reported_and_rolled_up(page, 
 
     await page.click("[data-menu=book]")
     await page.click("text=新建目标")
-    dialog = page.locator(".el-dialog:visible")
-    await dialog.locator(".el-form-item:has-text('目标编号') input").fill("SJ-1")
-    await dialog.locator(".el-form-item:has-text('目标名称') input").fill("新增城市绿道100公里")
-    await dialog.locator(".el-form-item:has-text('牵头单位') .el-select").click()
-    await page.click(".el-select-dropdown__item:visible >> text=区绿化市容局")
-    await dialog.locator(".el-form-item:has-text('目标值') input").first.fill("100")
-    await dialog.locator("input[placeholder=完成时限]").fill(f"{year}-12-31")
-    await dialog.locator("input[placeholder=完成时限]").press("Enter")
-    await dialog.locator(".el-form-item:has-text('节点目标') .el-input-number input").fill("100")
-    await dialog.locator("text=保存草稿").click()
-    await page.wait_for_selector("text=目标草稿已保存")
+    await create_target(page, "SJ-1", "新增城市绿道100公里", "区绿化市容局", "100", f"{year}-12-31")
     await page.click(".el-table__expand-icon >> nth=0")
     await page.click("[data-test=book-table] >> text=新增城市绿道100公里")
 

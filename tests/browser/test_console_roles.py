@@ -19,7 +19,8 @@ async def test_login_page_offers_roles_and_validates(page, console, login, shot)
     await shot(page, "00-login-validation")
 
 
-async def test_target_office_sees_the_book_creates_and_publishes_a_target(page, console, login, shot):
+async def test_target_office_sees_the_book_creates_and_publishes_a_target(page, console, login, shot,
+                                                                        create_target):
     await login(page, console, "目标办")
     await page.wait_for_selector("[data-test=total-targets]")
     await page.wait_for_function("document.querySelector('[data-test=total-targets]').innerText.trim() !== '0 / 0'")
@@ -37,16 +38,8 @@ async def test_target_office_sees_the_book_creates_and_publishes_a_target(page, 
     dialog = page.locator(".el-dialog:visible")
     await dialog.locator("text=保存草稿").click()
     await dialog.locator("text=请输入目标编号").wait_for()  # inline validation before anything is sent
-    await dialog.locator(".el-form-item:has-text('目标编号') input").fill("2099-BT-01")
-    await dialog.locator(".el-form-item:has-text('目标名称') input").fill("浏览器测试：新建口袋公园3座")
-    await dialog.locator(".el-form-item:has-text('牵头单位') .el-select").click()
-    await page.click(".el-select-dropdown__item:visible >> text=区绿化和市容管理局")
-    await dialog.locator(".el-form-item:has-text('目标值') input").first.fill("3")
-    await dialog.locator("input[placeholder=完成时限]").fill(f"{await _year(page)}-12-31")
-    await dialog.locator("input[placeholder=完成时限]").press("Enter")
-    await dialog.locator(".el-form-item:has-text('节点目标') .el-input-number input").fill("3")
-    await dialog.locator("text=保存草稿").click()
-    await page.wait_for_selector("text=目标草稿已保存")
+    await create_target(page, "2099-BT-01", "浏览器测试：新建口袋公园3座", "区绿化和市容管理局", "3",
+                        f"{await _year(page)}-12-31")
 
     await page.click("[data-test=publish-all]")
     await page.click(".el-message-box__btns >> text=确定")
