@@ -7,6 +7,7 @@ export const PAGES = [
   { path: 'overview', title: '工作概览', icon: 'DataBoard', roles: ['target_office', 'supervisor', 'assessor', 'leader'], component: () => import('./views/Overview.vue') },
   { path: 'book', title: '目标书', icon: 'Notebook', roles: ['target_office', 'supervisor', 'assessor', 'leader'], component: () => import('./views/TargetBook.vue') },
   { path: 'contracts', title: '责任书', icon: 'Tickets', roles: ['target_office', 'leader'], component: () => import('./views/Contracts.vue') },
+  { path: 'city-board', title: '全市看板', icon: 'Histogram', cityOnly: true, roles: ['target_office', 'leader', 'supervisor'], component: () => import('./views/CityBoard.vue') },
   { path: 'city-tasks', title: '市级交办', icon: 'Share', roles: ['target_office', 'leader', 'supervisor', 'assessor'], component: () => import('./views/CityTasks.vue') },
   { path: 'scopes', title: '辖区', icon: 'MapLocation', roles: ['target_office'], component: () => import('./views/Scopes.vue') },
   { path: 'directory', title: '单位目录', icon: 'OfficeBuilding', roles: ['target_office'], component: () => import('./views/Directory.vue') },

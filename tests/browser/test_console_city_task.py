@@ -91,3 +91,10 @@ async def test_a_city_task_is_decomposed_published_reported_and_rolled_up(page, 
     await page.wait_for_selector("[data-test=rollup-table] >> text=甲区")
     await page.wait_for_selector("[data-test=city-achieved] >> text=40")
     await shot(page, "52-city-task-roll-up")
+
+    await page.click("[data-menu=city-board]")
+    await page.wait_for_selector("[data-test=city-districts] >> text=甲区")
+    await page.click("[data-test=city-districts] >> text=甲区")
+    await page.wait_for_selector("[data-test=district-drill] >> text=新增城市绿道100公里")
+    await page.wait_for_timeout(400)
+    await shot(page, "53-city-board-drills-into-a-district")

@@ -8,6 +8,8 @@ from fastapi.responses import StreamingResponse
 
 from bihuan_shared.auth import Principal, Role, require_roles
 from bihuan_shared.web.errors import Forbidden
+from bihuan_shared.web.deps import SessionDep
+from bihuan_supervision.dashboard.city import city_view, district_view
 from bihuan_supervision.dashboard.views import channel, read_category, read_leader
 
 router = APIRouter(prefix="/dashboards", tags=["dashboards"])
@@ -29,6 +31,22 @@ def _may_see(principal: Principal, leader: str) -> None:
         return
     if not (principal.has(Role.LEADER) and principal.user == leader):
         raise Forbidden("只能查看本人分管的目标看板", code="dashboard_forbidden")
+
+
+@router.get("/cities/{city}")
+async def city_dashboard(city: str, principal: Overseer, session: SessionDep) -> dict:
+    """The city's board: each district red / yellow / green with counts and open work, worst first, and the city's
+    own targets (a city's office, leaders and supervision office)."""
+    principal.require_read_scope(city)
+    return await city_view(session, city)
+
+
+@router.get("/districts/{district}")
+async def district_dashboard(district: str, principal: Overseer, session: SessionDep) -> dict:
+    """One district's targets coloured as on its leader boards: the city board's drill-down, and the district's
+    own office's overview."""
+    principal.require_read_scope(district)
+    return await district_view(session, district)
 
 
 @router.get("/leaders/{leader}")

@@ -16,7 +16,7 @@ _SUMS = ", ".join(f"sum({c})::bigint AS {c}" for c in COUNTERS)
 
 
 async def leader_view(session: AsyncSession, scope: str, leader: str) -> dict:
-    targets = await _targets(session, scope, TargetView.leader == leader)
+    targets = await targets_of(session, scope, TargetView.leader == leader)
     warnings = (await session.scalars(select(Warning).where(
         Warning.scope == scope, Warning.leader == leader, Warning.status == "open")
         .order_by(Warning.id.desc()).limit(100))).all()
@@ -26,7 +26,7 @@ async def leader_view(session: AsyncSession, scope: str, leader: str) -> dict:
     units = sorted({t["lead_unit"] for t in targets})
     return {
         "scope": scope, "leader": leader,
-        **_summary(targets),
+        **summary(targets),
         "open_warnings": [{"id": w.id, "kind": w.kind, "level": w.level, "target_id": w.target_id, "unit": w.unit,
                            "message": w.message, "raised_at": w.raised_at.isoformat()} for w in warnings],
         "open_orders": [{"id": o.id, "unit": o.unit, "title": o.title, "status": o.status, "escalated": o.escalated,
@@ -36,11 +36,11 @@ async def leader_view(session: AsyncSession, scope: str, leader: str) -> dict:
 
 
 async def category_view(session: AsyncSession, scope: str, category: str) -> dict:
-    targets = await _targets(session, scope, TargetView.category == category)
-    return {"scope": scope, "category": category, **_summary(targets)}
+    targets = await targets_of(session, scope, TargetView.category == category)
+    return {"scope": scope, "category": category, **summary(targets)}
 
 
-def _summary(targets: list[dict]) -> dict:
+def summary(targets: list[dict]) -> dict:
     counts = {"red": 0, "yellow": 0, "green": 0, "total": len(targets)}
     by_category = {c: {"red": 0, "yellow": 0, "green": 0, "total": 0} for c in CATEGORIES}
     for t in targets:
@@ -51,7 +51,7 @@ def _summary(targets: list[dict]) -> dict:
     return {"counts": counts, "by_category": by_category, "targets": targets}
 
 
-async def _targets(session: AsyncSession, scope: str, where) -> list[dict]:
+async def targets_of(session: AsyncSession, scope: str, where) -> list[dict]:
     views = (await session.scalars(select(TargetView).where(TargetView.scope == scope, ~TargetView.cancelled, where)
                                    .order_by(TargetView.code))).all()
     ids = [v.id for v in views]
