@@ -98,3 +98,17 @@ async def test_a_city_task_is_decomposed_published_reported_and_rolled_up(page, 
     await page.wait_for_selector("[data-test=district-drill] >> text=新增城市绿道100公里")
     await page.wait_for_timeout(400)
     await shot(page, "53-city-board-drills-into-a-district")
+
+
+async def test_the_demo_city_shows_its_districts_and_rolled_up_tasks(page, console, login, shot):
+    """`make up` seeds 示范市 above the demo district: three districts, two city tasks, the first quarter reported in
+    two districts (8 + 5 of the first task's 100), 浦东 not yet having published the second task."""
+    await login(page, console, "目标办", scope="democity")
+    await page.click("[data-menu=city-board]")
+    for name in ("演示区（徐汇）", "闵行区", "浦东新区"):
+        await page.wait_for_selector(f"[data-test=city-districts] >> text={name}")
+    await page.click("[data-menu=city-tasks]")
+    await page.wait_for_selector("[data-test=city-tasks] >> text=13 / 100")
+    await page.wait_for_selector("[data-test=city-tasks] >> text=未发布 1")
+    await page.wait_for_timeout(400)
+    await shot(page, "54-demo-city-tasks")

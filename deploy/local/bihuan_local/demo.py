@@ -12,6 +12,7 @@ import httpx
 
 from bihuan_local.demo_api import DemoApi, Missing
 from bihuan_local.demo_assessment import compute_assessment
+from bihuan_local.demo_city import CITY, publish_city_tasks, seed_city
 from bihuan_local.demo_clock import demo_today, demo_year
 from bihuan_local.demo_district import (LAG_REASONS, LEADERS, SCOPE, SCOPE_NAME, UNITS, lagging_codes,
                                         target_specs)
@@ -31,7 +32,10 @@ def say(text: str) -> None:
 async def seed_directory(api: DemoApi) -> None:
     office = api.as_("target_office")
     try:
-        await api.put("planning", f"scopes/{SCOPE}", {"name": SCOPE_NAME, "kind": "district"}, office)
+        scopes = {s["code"]: s for s in await api.get("planning", "scopes", office)}
+        parent = scopes.get(SCOPE, {}).get("parent") if SCOPE in scopes else CITY  # the city registered it
+        await api.put("planning", f"scopes/{SCOPE}", {"name": SCOPE_NAME, "kind": "district", "parent": parent},
+                      office)
         existing = {u["code"] for u in await api.get("planning", f"directory/{SCOPE}/units", office)}
         missing = [u for u in UNITS if u[0] not in existing]
         await api.gather(api.put("planning", f"directory/{SCOPE}/units/{code}",
@@ -233,6 +237,7 @@ async def run_demo() -> dict:
     year = demo_year()
     async with httpx.AsyncClient(timeout=30) as client:
         api = DemoApi(client, SCOPE)
+        await seed_city(client, year)
         await seed_directory(api)
         targets = await publish_book(api, year)
         # Later steps stand alone: one that fails is reported and the others still run (a rerun completes it).
@@ -242,6 +247,7 @@ async def run_demo() -> dict:
                            ("配合请求", request_cooperation(api, year, targets)),
                            ("动态调整", add_target_mid_year(api, year, targets)),
                            ("热线数据", backfill_voice(api, year)),
+                           ("市级交办", publish_city_tasks(client, year)),
                            ("考核", compute_assessment(api, year, say))):
             try:
                 await step
@@ -263,6 +269,7 @@ def _welcome() -> None:
   分管领导      选「李海燕」：红黄绿灯领导看板，点击目标下钻
   督查室        预警、督办单、热线与窗口分析
   考核办        排名与等次、每一分的得分说明、发布与导出
+示范市：登录时辖区填 democity，选「目标办」或「分管领导」：全市看板（各区红黄绿灯）、市级交办任务的分解与汇总
 全年回放并发布考核结果：make demo-year
 """, flush=True)
 
