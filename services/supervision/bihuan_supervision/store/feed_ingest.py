@@ -40,6 +40,7 @@ class IngestResult:
 @dataclass(frozen=True)
 class _Plan:
     create: str
+    empty: str
     upsert: str
     stage: str
     columns: tuple[str, ...]   # the source's row columns, as staged
@@ -105,7 +106,7 @@ WITH up AS (
     ON CONFLICT (scope, source, unit, period) DO UPDATE SET dirty = true
 )
 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"""
-    return _Plan(create, upsert, stage, columns, times)
+    return _Plan(create, f"DELETE FROM {stage}", upsert, stage, columns, times)
 
 
 def _staged(rows: list[tuple], times: tuple[int, ...]) -> list[list]:
@@ -120,14 +121,18 @@ def _staged(rows: list[tuple], times: tuple[int, ...]) -> list[list]:
 
 
 async def ingest_rows(session: AsyncSession, source: FeedSource, scope: str, batch_id: int,
-                      rows: list[tuple]) -> IngestResult:
-    """Store validated rows (one per key) in the caller's transaction."""
+                      rows: list[tuple], *, again: bool = False) -> IngestResult:
+    """Store validated rows (one per key) in the caller's transaction. With `again` the staging table has already
+    served this transaction (a city-wide batch stores one district after another) and is emptied first: it is
+    emptied by itself only at commit."""
     if not rows:
         return IngestResult()
     plan = _plan(source)
     conn = await (await session.connection()).get_raw_connection()
     apg = conn.driver_connection
     await apg.execute(plan.create)
+    if again:
+        await apg.execute(plan.empty)
     await apg.copy_records_to_table(plan.stage, records=_staged(rows, plan.times), columns=plan.columns)
     await apg.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"feed:{scope}:{source.name}")
     stored, updated = await apg.fetchrow(plan.upsert, scope, source.name, batch_id)
