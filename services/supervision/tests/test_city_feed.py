@@ -17,6 +17,7 @@ from bihuan_shared.contracts.planning import ScopeRegistered
 from bihuan_shared.db import make_engine, make_sessionmaker
 from bihuan_shared.events import new_event
 from bihuan_shared.scopes import on_scope_saved
+from bihuan_shared.testing.queues import dead_letter_reasons, queue_declared
 from bihuan_shared.testing.services import bearer, eventually
 from bihuan_supervision.sample_orders import order, step
 
@@ -232,7 +233,7 @@ async def test_windows_centers_and_files_are_routed_the_same_way(client, setting
 async def test_the_city_wide_amqp_stream_is_routed_to_districts(client, tree, worker, settings):
     connection = await aio_pika.connect(settings.amqp_url)
     async with connection:
-        await eventually(lambda: _queue_exists(connection, settings.hotline_queue))  # the worker declares it
+        await queue_declared(connection, settings.hotline_queue)
         channel = await connection.channel(publisher_confirms=True)
         bodies = [orjson.dumps(order("M-1", district=B)),
                   orjson.dumps([order("M-2", district="丙区"), order("M-3", district="无此区")]),
@@ -246,27 +247,8 @@ async def test_the_city_wide_amqp_stream_is_routed_to_districts(client, tree, wo
                                        headers=bearer(settings, "supervisor", scope=district))
                 assert got.status_code == 200, order_id
         await eventually(stored)
-        dlq = await channel.declare_queue(f"{settings.hotline_queue}.dlq", passive=True)
-        reasons = []
-
-        async def dead_lettered():
-            message = await dlq.get(no_ack=True, fail=False)
-            if message is not None:
-                reasons.append(message.headers["x-bihuan-failure-reason"])
-            assert len(reasons) == 2
-        await eventually(dead_lettered)
+        reasons = await dead_letter_reasons(channel, settings.hotline_queue, 2)
         assert all("district" in reason for reason in reasons), reasons
     for scope in (CITY, A, B, C):  # nothing of the unroutable orders was stored anywhere
         got = await client.get("/api/v1/hotline/orders/M-3", headers=bearer(settings, "supervisor", scope=scope))
         assert got.status_code == 404
-
-
-async def _queue_exists(connection, name: str) -> None:
-    channel = await connection.channel()
-    try:
-        await channel.declare_queue(name, passive=True)
-    except aio_pika.exceptions.ChannelClosed:
-        raise AssertionError(f"queue {name} not declared yet") from None
-    finally:
-        if not channel.is_closed:
-            await channel.close()

@@ -7,6 +7,7 @@ import orjson
 import pytest
 from openpyxl import Workbook
 
+from bihuan_shared.testing.queues import dead_letter_reasons, queue_declared
 from bihuan_shared.testing.services import bearer, eventually
 from bihuan_supervision.sample_orders import order, step
 
@@ -142,7 +143,7 @@ async def test_a_damaged_excel_cell_is_one_bad_record_not_a_failed_file(client, 
 async def test_amqp_queue_stores_good_orders_and_dead_letters_bad_ones(client, worker, settings):
     connection = await aio_pika.connect(settings.amqp_url)
     async with connection:
-        await eventually(lambda: _queue_exists(connection, settings.hotline_queue))  # the worker declares it
+        await queue_declared(connection, settings.hotline_queue)
         channel = await connection.channel(publisher_confirms=True)
         bodies = [orjson.dumps(order("Q-1")), b"{not json", orjson.dumps(order("Q-2", assigned_unit=["x"])),
                   orjson.dumps([order("Q-3"), order("Q-4", version=2)]),
@@ -157,27 +158,8 @@ async def test_amqp_queue_stores_good_orders_and_dead_letters_bad_ones(client, w
         for oid in ("Q-1", "Q-3"):
             got = await client.get(f"/api/v1/hotline/orders/{oid}", headers=bearer(settings, "supervisor"))
             assert got.json()["version"] == 1
-        dlq = await channel.declare_queue(f"{settings.hotline_queue}.dlq", passive=True)
-        reasons = []
-
-        async def dead_lettered():
-            message = await dlq.get(no_ack=True, fail=False)
-            if message is not None:
-                reasons.append(message.headers["x-bihuan-failure-reason"])
-            assert len(reasons) == 2
-        await eventually(dead_lettered)
+        reasons = await dead_letter_reasons(channel, settings.hotline_queue, 2)
         assert any("JSON" in r for r in reasons) and any("assigned_unit" in r for r in reasons)
-
-
-async def _queue_exists(connection, name: str) -> None:
-    channel = await connection.channel()
-    try:
-        await channel.declare_queue(name, passive=True)
-    except aio_pika.exceptions.ChannelClosed:
-        raise AssertionError(f"queue {name} not declared yet") from None
-    finally:
-        if not channel.is_closed:
-            await channel.close()
 
 
 async def test_text_postgresql_cannot_store_is_one_bad_record(client, settings):
