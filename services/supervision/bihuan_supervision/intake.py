@@ -13,7 +13,7 @@ from bihuan_shared.auth import Principal
 from bihuan_supervision.domain.feeds import FeedSource, RecordError
 from bihuan_supervision.domain.feeds.batch import RoutedBatch, validate
 from bihuan_supervision.domain.feeds.routing import Routes
-from bihuan_supervision.store.feed_ingest import ingest_rows
+from bihuan_supervision.store.feed_ingest import ingest_parts
 from bihuan_supervision.store.feed_tables import FeedBatch
 
 MAX_ERRORS_LISTED = 1000
@@ -61,10 +61,9 @@ async def store(sessionmaker: async_sessionmaker[AsyncSession], source: FeedSour
         await session.flush()
         outcome = BatchOutcome(batch.id, received, errors=checked.errors,
                                districts={} if routes.city else None)
-        # districts in code order: two city batches take the districts' advisory locks in the same order
-        for n, scope in enumerate(sorted(checked.parts)):
-            part = checked.parts[scope]
-            result = await ingest_rows(session, source, scope, batch.id, part.rows, again=n > 0)
+        results = await ingest_parts(session, source, batch.id, {s: p.rows for s, p in checked.parts.items()})
+        for scope in sorted(results):
+            result, part = results[scope], checked.parts[scope]
             unchanged = result.unchanged + part.duplicates_in_batch
             outcome.stored, outcome.updated = outcome.stored + result.stored, outcome.updated + result.updated
             outcome.unchanged += unchanged
