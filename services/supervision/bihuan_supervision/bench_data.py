@@ -28,7 +28,8 @@ def order_json(i: int, prefix: str = "B", districts: tuple[str, ...] = ("示范�
     if i % 20 == 7:
         extra += f',"repeat_of":"{prefix}-{i - 7}"'
     return (f'{{"order_id":"{prefix}-{i}","version":1,"received_at":"{_at(received)}","channel":"电话",'
-            f'"category":"{CATEGORIES[i % 12]}","sub_category":"其他","district":"{districts[i % len(districts)]}","street":"街道{i % 9}",'
+            f'"category":"{CATEGORIES[i % 12]}","sub_category":"其他","district":"{districts[i % len(districts)]}",'
+            f'"street":"街道{i % 9}",'
             f'"content":"市民来电反映问题，编号 {i}，请尽快处理。","assigned_unit":"{unit}","status_history":[{history}],'
             f'"sign_in_deadline":"{_at(received + timedelta(hours=2))}",'
             f'"close_deadline":"{_at(received + timedelta(hours=6))}"{extra}}}').encode()
