@@ -31,13 +31,3 @@ class Routes:
         if self.city:
             return f"“{district}”不是本市已登记的区，请填写区编码或名称"
         return f"“{district}”属于其他辖区，本接入身份只能报送本辖区的数据"
-
-    @property
-    def districts(self) -> list[str]:
-        """The scopes this feed may store into, sorted (the order their advisory locks are taken in)."""
-        return sorted(set(self.to.values())) if self.city else [self.home]
-
-
-def only(scope: str) -> Routes:
-    """Every record to one scope, naming no other check: the system's own paths and benchmarks."""
-    return Routes(home=scope)
