@@ -10,6 +10,8 @@ this machine is shared, and a baseline measured minutes apart from the path it i
 - HTTP: the API as deployed, PROCESSES uvicorn processes (--processes), batches of 10,000 orders as JSON, two requests
   in flight per process (one is validated while the other is written). Bodies are serialised before the clock starts
   (the hotline center's cost).
+- HTTP city-wide: the same, from a city's feed identity, the orders naming the city's CITY_DISTRICTS districts in
+  turn: each batch is routed and stored in 16 parts, one per district (same API, same database, after the HTTP run).
 - AMQP: the hotline center's raw JSON, published before the clock starts (publishing is the center's cost), either
   arrays of 500 orders per message or one order per message; PROCESSES supervision workers then start and compete
   for the queue, each consuming in batches (next batch validated while the previous one is written, one 'ack
@@ -48,8 +50,10 @@ BATCH = 10_000
 ARRAY = 500
 ROUNDS = 3
 QUEUE = "supervision.hotline_feed"
-PATHS = ("raw_copy", "http", "amqp_arrays", "amqp_single")
+PATHS = ("raw_copy", "http", "http_city", "amqp_arrays", "amqp_single")
 PROCESSES = 2
+CITY = "bench-city"
+CITY_DISTRICTS = tuple(f"{CITY}-{k:02d}" for k in range(16))
 
 
 async def run(env: BenchEnv, orders: int = 120_000, single: int = 24_000, processes: int = PROCESSES) -> dict:
@@ -57,13 +61,15 @@ async def run(env: BenchEnv, orders: int = 120_000, single: int = 24_000, proces
     single_round = max(1000, -(-single // ROUNDS))
     print(f"supervision feeds: {ROUNDS} rounds of {per_round:,} orders (raw COPY, HTTP, AMQP arrays) "
           f"and {single_round:,} single-order AMQP messages; {processes} API / worker processes", flush=True)
-    urls = {p: await _database(env, p) for p in PATHS}
+    urls = {p: await _database(env, p) for p in PATHS if p != "http_city"}
+    await _register_city(urls["http"])
     async with _api(env, urls["http"], processes) as base:
         rates: dict[str, list[float]] = {p: [] for p in PATHS}
         for r in range(ROUNDS):
             first = r * per_round
             rates["raw_copy"].append(await _raw_copy(urls["raw_copy"], first, per_round))
             rates["http"].append(await _http(base, first, per_round, 2 * processes))
+            rates["http_city"].append(await _http(base, first, per_round, 2 * processes, city=True))
             rates["amqp_arrays"].append(await _amqp(env, urls["amqp_arrays"], first, per_round, ARRAY, processes))
             rates["amqp_single"].append(await _amqp(env, urls["amqp_single"], r * single_round, single_round, 1,
                                                     processes))
@@ -82,6 +88,18 @@ async def _database(env: BenchEnv, name: str) -> str:
     url = await env.database(f"supervision_{name}")
     await upgrade_async(MIGRATIONS, url)
     return url
+
+
+async def _register_city(url: str) -> None:
+    """The city and its districts in supervision's copy of the scope tree, as planning's events leave them."""
+    conn = await _connect(url)
+    try:
+        rows = [(CITY, "基准市", "city", None)] + [(d, f"第{k + 1}区", "district", CITY)
+                                                  for k, d in enumerate(CITY_DISTRICTS)]
+        await conn.executemany("INSERT INTO scope_tree (code, name, kind, parent, event_seq) VALUES ($1, $2, $3, $4, 1)"
+                               " ON CONFLICT DO NOTHING", rows)
+    finally:
+        await conn.close()
 
 
 async def _connect(url: str) -> asyncpg.Connection:
@@ -144,14 +162,17 @@ class _api:
         self.process.wait(30)
 
 
-async def _http(base: str, first: int, count: int, in_flight: int) -> float:
-    pending = [batch_json(start, BATCH) for start in range(first + count - BATCH, first - 1, -BATCH)]
-    headers = {**bearer(SupervisionSettings(), "feed", scope="demo", user="12345-center"),
+async def _http(base: str, first: int, count: int, in_flight: int, city: bool = False) -> float:
+    """The demo district's feed, or (city) the city's feed with orders of all its districts (ids prefixed C)."""
+    prefix, districts, scope = ("C", CITY_DISTRICTS, CITY) if city else ("B", ("示范区",), "demo")
+    pending = [batch_json(start, BATCH, prefix, districts) for start in range(first + count - BATCH, first - 1, -BATCH)]
+    headers = {**bearer(SupervisionSettings(), "feed", scope=scope, user=f"12345-center@{scope}"),
                "Content-Type": "application/json"}
     async with httpx.AsyncClient(base_url=base, timeout=300) as client:
         # a running API is warm: its processes' pools and statement caches exist before the hotline's next burst
         await asyncio.gather(*(client.post("/api/v1/feeds/hotline/records", headers=headers,
-                                           content=batch_json(first + i * 100, 100, "W")) for i in range(in_flight)))
+                                           content=batch_json(first + i * 100, 100, prefix + "W", districts))
+                               for i in range(in_flight)))
 
         async def sender() -> None:
             while pending:

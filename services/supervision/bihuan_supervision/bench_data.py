@@ -13,7 +13,8 @@ def _at(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S+08:00")
 
 
-def order_json(i: int, prefix: str = "B") -> bytes:
+def order_json(i: int, prefix: str = "B", districts: tuple[str, ...] = ("示范区",)) -> bytes:
+    """Order i; a city-wide stream names its districts in turn (order i in districts[i % len])."""
     received = START + timedelta(seconds=30 * i)
     unit = f"U-{i % 200:03d}"
     history = (f'{{"status":"受理","at":"{_at(received)}"}},'
@@ -27,11 +28,12 @@ def order_json(i: int, prefix: str = "B") -> bytes:
     if i % 20 == 7:
         extra += f',"repeat_of":"{prefix}-{i - 7}"'
     return (f'{{"order_id":"{prefix}-{i}","version":1,"received_at":"{_at(received)}","channel":"电话",'
-            f'"category":"{CATEGORIES[i % 12]}","sub_category":"其他","district":"示范区","street":"街道{i % 9}",'
+            f'"category":"{CATEGORIES[i % 12]}","sub_category":"其他","district":"{districts[i % len(districts)]}",'
+            f'"street":"街道{i % 9}",'
             f'"content":"市民来电反映问题，编号 {i}，请尽快处理。","assigned_unit":"{unit}","status_history":[{history}],'
             f'"sign_in_deadline":"{_at(received + timedelta(hours=2))}",'
             f'"close_deadline":"{_at(received + timedelta(hours=6))}"{extra}}}').encode()
 
 
-def batch_json(start: int, size: int, prefix: str = "B") -> bytes:
-    return b"[" + b",".join(order_json(i, prefix) for i in range(start, start + size)) + b"]"
+def batch_json(start: int, size: int, prefix: str = "B", districts: tuple[str, ...] = ("示范区",)) -> bytes:
+    return b"[" + b",".join(order_json(i, prefix, districts) for i in range(start, start + size)) + b"]"

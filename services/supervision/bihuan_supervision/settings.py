@@ -21,7 +21,7 @@ class SupervisionSettings(ServiceSettings):
     feed_file_chunk: int = 10_000
     # The queue the 12345 hotline center publishes raw work orders to (default exchange, routing key = queue name).
     hotline_queue: str = "supervision.hotline_feed"
-    hotline_scope: str = "demo"          # the district the hotline center's queue feeds
+    hotline_scope: str = "demo"          # the district (or city: routed by district) the hotline queue feeds
     # Counted in messages: 5,000 suits one order per message; a center sending arrays of N orders wants about
     # 20,000 / N, so that competing workers share the queue rather than the first one holding it all.
     hotline_prefetch: int = 5000

@@ -19,12 +19,12 @@ async def settings(request, make_database, infra, run_id, redis_prefix):
     await upgrade_async(MIGRATIONS, url)
     vhost = f"bihuan_test_{run_id}_supervision_{name}"
     create_vhost(infra, vhost)
+    defaults = dict(retry_delay_ms=200, hotline_scope="demo", hotline_queue=f"supervision.hotline_feed.{name}",
+                    hotline_batch_wait_ms=20, clock_seconds=0.3, warning_scan_seconds=0.3, feed_max_records=500,
+                    db_pool_size=3)
     yield SupervisionSettings(database_url=url, amqp_url=infra.vhost_url(vhost), redis_url=infra.redis_url,
-                               redis_prefix=f"{redis_prefix}_{name}", retry_delay_ms=200, hotline_scope="demo",
-                               hotline_queue=f"supervision.hotline_feed.{name}", hotline_batch_wait_ms=20,
-                               clock_seconds=0.3, warning_scan_seconds=0.3, feed_max_records=500,
-                               db_pool_size=3,
-                               **getattr(request.module, "SETTINGS", {}))
+                               redis_prefix=f"{redis_prefix}_{name}",
+                               **{**defaults, **getattr(request.module, "SETTINGS", {})})
     delete_vhost(infra, vhost)
 
 

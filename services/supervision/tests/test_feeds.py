@@ -8,6 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from bihuan_shared.events.limits import MAX_MESSAGE_BYTES
+from bihuan_shared.testing.queues import dead_letter_reasons, queue_declared
 from bihuan_shared.testing.services import bearer, eventually
 from bihuan_supervision.sample_orders import order, step
 
@@ -143,7 +144,7 @@ async def test_a_damaged_excel_cell_is_one_bad_record_not_a_failed_file(client, 
 async def test_amqp_queue_stores_good_orders_and_dead_letters_bad_ones(client, worker, settings):
     connection = await aio_pika.connect(settings.amqp_url)
     async with connection:
-        await eventually(lambda: _queue_exists(connection, settings.hotline_queue))  # the worker declares it
+        await queue_declared(connection, settings.hotline_queue)
         channel = await connection.channel(publisher_confirms=True)
         bodies = [orjson.dumps(order("Q-1")), b"{not json", orjson.dumps(order("Q-2", assigned_unit=["x"])),
                   orjson.dumps([order("Q-3"), order("Q-4", version=2)]),
@@ -158,15 +159,7 @@ async def test_amqp_queue_stores_good_orders_and_dead_letters_bad_ones(client, w
         for oid in ("Q-1", "Q-3"):
             got = await client.get(f"/api/v1/hotline/orders/{oid}", headers=bearer(settings, "supervisor"))
             assert got.json()["version"] == 1
-        dlq = await channel.declare_queue(f"{settings.hotline_queue}.dlq", passive=True)
-        reasons = []
-
-        async def dead_lettered():
-            message = await dlq.get(no_ack=True, fail=False)
-            if message is not None:
-                reasons.append(message.headers["x-bihuan-failure-reason"])
-            assert len(reasons) == 2
-        await eventually(dead_lettered)
+        reasons = await dead_letter_reasons(channel, settings.hotline_queue, 2)
         assert any("JSON" in r for r in reasons) and any("assigned_unit" in r for r in reasons)
 
 
@@ -179,7 +172,7 @@ async def test_hotline_queue_has_a_cap_of_its_own(client, worker, settings):
     too_big = b"[" + b" " * settings.hotline_max_message_bytes + b"]"
     connection = await aio_pika.connect(settings.amqp_url)
     async with connection:
-        await eventually(lambda: _queue_exists(connection, settings.hotline_queue))
+        await queue_declared(connection, settings.hotline_queue)
         channel = await connection.channel(publisher_confirms=True)
         for body in (array, too_big, orjson.dumps(order("QB-after"))):
             await channel.default_exchange.publish(aio_pika.Message(body), routing_key=settings.hotline_queue)
@@ -189,28 +182,8 @@ async def test_hotline_queue_has_a_cap_of_its_own(client, worker, settings):
                 got = await client.get(f"/api/v1/hotline/orders/{oid}", headers=bearer(settings, "supervisor"))
                 assert got.status_code == 200, oid
         await eventually(stored, timeout=30)
-        dlq = await channel.declare_queue(f"{settings.hotline_queue}.dlq", passive=True)
-        parked = []
-
-        async def dead_lettered():
-            message = await dlq.get(no_ack=True, fail=False)
-            if message is not None:
-                parked.append(message)
-            assert parked
-        await eventually(dead_lettered)
-        assert parked[0].headers["x-bihuan-failure-reason"].startswith("message too large")
-        assert len(parked[0].body) == len(too_big)
-
-
-async def _queue_exists(connection, name: str) -> None:
-    channel = await connection.channel()
-    try:
-        await channel.declare_queue(name, passive=True)
-    except aio_pika.exceptions.ChannelClosed:
-        raise AssertionError(f"queue {name} not declared yet") from None
-    finally:
-        if not channel.is_closed:
-            await channel.close()
+        reasons = await dead_letter_reasons(channel, settings.hotline_queue, 1)
+        assert reasons[0].startswith("message too large")
 
 
 async def test_text_postgresql_cannot_store_is_one_bad_record(client, settings):

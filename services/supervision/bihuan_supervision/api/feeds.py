@@ -1,5 +1,6 @@
 """Feed endpoints: a batch of records from the hotline / service-window / three-center machine identity, and file
-import (CSV, JSON lines, Excel) for backfill. Bad records are answered by index, field and reason; good ones stay."""
+import (CSV, JSON lines, Excel) for backfill. Bad records are answered by index, field and reason; good ones stay.
+A feed identity of a city sends the whole city's records: each is stored in the district it names (routing.py)."""
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, UploadFile
@@ -11,6 +12,7 @@ from bihuan_supervision.api.feed_files import read_records
 from bihuan_supervision.domain.feeds import SOURCES, FeedSource
 from bihuan_supervision.domain.feeds.batch import BodyError, split_records, validate_raw
 from bihuan_supervision.intake import receive, store
+from bihuan_supervision.store.feed_routes import routes_for
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 
@@ -54,8 +56,9 @@ async def post_records(source: str, request: Request, principal: Feeder, _: Feed
     if len(records.records) > settings.feed_max_records:
         raise TooLarge(f"单批最多 {settings.feed_max_records} 条记录，本批 {len(records.records)} 条",
                        code="feed_batch_too_large")
-    checked = validate_raw(feed, records)
-    outcome = await store(request.app.state.sessionmaker, feed, scope, principal, checked, len(records.records), "http")
+    routes = await routes_for(request.app.state.sessionmaker, scope)
+    checked = validate_raw(feed, records, routes=routes)
+    outcome = await store(request.app.state.sessionmaker, feed, principal, checked, len(records.records), "http")
     return outcome.as_answer()
 
 
@@ -65,14 +68,20 @@ async def import_file(source: str, file: UploadFile, request: Request, principal
     feed, settings = _source(source), request.app.state.settings
     if file.size is not None and file.size > settings.feed_max_file_bytes:
         raise TooLarge(f"文件超过 {settings.feed_max_file_bytes} 字节上限", code="feed_file_too_large")
-    scope = _scope(principal)
+    routes = await routes_for(request.app.state.sessionmaker, _scope(principal))
     total = {"received": 0, "stored": 0, "updated": 0, "unchanged": 0, "rejected": 0, "batches": [], "errors": []}
+    if routes.city:
+        total["districts"] = {}
     async for first, chunk in read_records(file, settings.feed_file_chunk):
-        outcome = await receive(request.app.state.sessionmaker, feed, scope, principal, chunk, "file",
+        outcome = await receive(request.app.state.sessionmaker, feed, routes, principal, chunk, "file",
                                 file_name=file.filename, first_index=first)
         answer = outcome.as_answer()
         for key in ("received", "stored", "updated", "unchanged", "rejected"):
             total[key] += answer[key]
+        for district, counts in answer.get("districts", {}).items():
+            into = total["districts"].setdefault(district, dict.fromkeys(counts, 0))
+            for key, value in counts.items():
+                into[key] += value
         total["batches"].append(outcome.batch_id)
         total["errors"].extend(answer["errors"][: max(0, 1000 - len(total["errors"]))])
     return total

@@ -82,6 +82,7 @@ class WindowRating(Base):
     rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     level: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str | None] = mapped_column(Text)
+    district: Mapped[str | None] = mapped_column(String(200))  # as the record named it (a city feed routes by it)
     locals().update(_metric_columns())
 
 
@@ -99,6 +100,7 @@ class CenterCase(Base):
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(64))
+    district: Mapped[str | None] = mapped_column(String(200))  # as the record named it (a city feed routes by it)
     locals().update(_metric_columns())
 
 

@@ -14,12 +14,19 @@ from bihuan_supervision.store.metric_tables import MetricPublication
 _SUMS = ", ".join(f"sum({c})::bigint AS {c}" for c in COUNTERS)
 
 
-async def unit_counts(session: AsyncSession, scope: str, unit: str, period: str) -> dict[str, dict[str, int]]:
+Scopes = str | list[str]  # one scope, or a city's districts (their counts added up: sums, never averaged rates)
+
+
+def _any(scope: Scopes) -> list[str]:
+    return [scope] if isinstance(scope, str) else scope
+
+
+async def unit_counts(session: AsyncSession, scope: Scopes, unit: str, period: str) -> dict[str, dict[str, int]]:
     """{source: counts} of one unit over a period."""
     _, months = parse_period(period)
     rows = await session.execute(text(
-        f"SELECT source, {_SUMS} FROM unit_month_counts WHERE scope = :scope AND unit = :unit"
-        " AND month = ANY(:months) GROUP BY source"), {"scope": scope, "unit": unit, "months": months})
+        f"SELECT source, {_SUMS} FROM unit_month_counts WHERE scope = ANY(:scopes) AND unit = :unit"
+        " AND month = ANY(:months) GROUP BY source"), {"scopes": _any(scope), "unit": unit, "months": months})
     return {r.source: _counts(r) for r in rows}
 
 
@@ -35,7 +42,15 @@ async def units_in_period(session: AsyncSession, scope: str, months: list[date],
                           ) -> list[tuple[str, str, dict[str, int]]]:
     """(source, unit, counts) of the units with records in the months, optionally of one source or some units:
     one GROUP BY over the month rows, however many units the district has."""
-    where, params = ["scope = :scope", "month = ANY(:months)"], {"scope": scope, "months": months}
+    rows = await scoped_units_in_period(session, [scope], months, source=source, units=units, with_empty=with_empty)
+    return [row[1:] for row in rows]
+
+
+async def scoped_units_in_period(session: AsyncSession, scopes: list[str], months: list[date], *,
+                                 source: str | None = None, units: list[str] | None = None, with_empty: bool = False
+                                 ) -> list[tuple[str, str, str, dict[str, int]]]:
+    """(scope, source, unit, counts): the same rows for several scopes at once (a city's districts)."""
+    where, params = ["scope = ANY(:scopes)", "month = ANY(:months)"], {"scopes": scopes, "months": months}
     if source is not None:
         where.append("source = :source")
         params["source"] = source
@@ -44,17 +59,27 @@ async def units_in_period(session: AsyncSession, scope: str, months: list[date],
         params["units"] = units
     having = "" if with_empty else " HAVING sum(records) > 0"
     rows = await session.execute(text(
-        f"SELECT source, unit, {_SUMS} FROM unit_month_counts WHERE {' AND '.join(where)}"
-        f" GROUP BY source, unit{having}"), params)
-    return [(r.source, r.unit, _counts(r)) for r in rows]
+        f"SELECT scope, source, unit, {_SUMS} FROM unit_month_counts WHERE {' AND '.join(where)}"
+        f" GROUP BY scope, source, unit{having}"), params)
+    return [(r.scope, r.source, r.unit, _counts(r)) for r in rows]
 
 
-async def topics_in_period(session: AsyncSession, scope: str, months: list[date]) -> dict[str, dict[str, int]]:
+async def topics_in_period(session: AsyncSession, scope: Scopes, months: list[date]) -> dict[str, dict[str, int]]:
     """{topic: counts} of the hotline categories with orders in the months."""
     rows = await session.execute(text(
-        f"SELECT topic, {_SUMS} FROM topic_month_counts WHERE scope = :scope AND source = 'hotline'"
-        " AND month = ANY(:months) GROUP BY topic HAVING sum(records) > 0"), {"scope": scope, "months": months})
+        f"SELECT topic, {_SUMS} FROM topic_month_counts WHERE scope = ANY(:scopes) AND source = 'hotline'"
+        " AND month = ANY(:months) GROUP BY topic HAVING sum(records) > 0"),
+        {"scopes": _any(scope), "months": months})
     return {r.topic: _counts(r) for r in rows}
+
+
+async def scoped_topic_totals(session: AsyncSession, scopes: list[str], months: list[date]
+                              ) -> dict[str, dict[str, int]]:
+    """{scope: counts} of all hotline categories together, per scope (a city's districts side by side)."""
+    rows = await session.execute(text(
+        f"SELECT scope, {_SUMS} FROM topic_month_counts WHERE scope = ANY(:scopes) AND source = 'hotline'"
+        " AND month = ANY(:months) GROUP BY scope"), {"scopes": scopes, "months": months})
+    return {r.scope: _counts(r) for r in rows}
 
 
 async def topic_targets(session: AsyncSession, scope: str, topic: str | None = None) -> dict[str, list[dict]]:
@@ -71,21 +96,23 @@ async def topic_targets(session: AsyncSession, scope: str, topic: str | None = N
     return links
 
 
-async def topic_months(session: AsyncSession, scope: str, topic: str, year: int) -> dict[date, dict[str, int]]:
+async def topic_months(session: AsyncSession, scope: Scopes, topic: str, year: int) -> dict[date, dict[str, int]]:
     """{month: counts} of one hotline category over a year."""
     rows = await session.execute(text(
-        f"SELECT month, {_SUMS} FROM topic_month_counts WHERE scope = :scope AND source = 'hotline'"
+        f"SELECT month, {_SUMS} FROM topic_month_counts WHERE scope = ANY(:scopes) AND source = 'hotline'"
         " AND topic = :topic AND month BETWEEN :first AND :last GROUP BY month"),
-        {"scope": scope, "topic": topic, "first": date(year, 1, 1), "last": date(year, 12, 1)})
+        {"scopes": _any(scope), "topic": topic, "first": date(year, 1, 1), "last": date(year, 12, 1)})
     return {r.month: _counts(r) for r in rows}
 
 
-async def topic_known(session: AsyncSession, scope: str, topic: str) -> bool:
-    """Whether the category ever had an order in the scope (any month) or is linked to a target."""
+async def topic_known(session: AsyncSession, scope: Scopes, topic: str, links_scope: str | None = None) -> bool:
+    """Whether the category ever had an order in the scope(s) (any month) or is linked to a target of
+    links_scope (by default the scope itself)."""
+    scopes = _any(scope)
     return bool(await session.scalar(text(
-        "SELECT EXISTS (SELECT 1 FROM topic_month_counts WHERE scope = :scope AND source = 'hotline'"
-        " AND topic = :topic) OR EXISTS (SELECT 1 FROM topic_target_links WHERE scope = :scope AND topic = :topic)"),
-        {"scope": scope, "topic": topic}))
+        "SELECT EXISTS (SELECT 1 FROM topic_month_counts WHERE scope = ANY(:scopes) AND source = 'hotline'"
+        " AND topic = :topic) OR EXISTS (SELECT 1 FROM topic_target_links WHERE scope = :links AND topic = :topic)"),
+        {"scopes": scopes, "topic": topic, "links": links_scope or scopes[0]}))
 
 
 def _counts(row) -> dict[str, int]:

@@ -10,6 +10,7 @@ import msgspec
 import orjson
 
 from bihuan_supervision.domain.feeds.common import Checker, FeedSource, RecordError
+from bihuan_supervision.domain.feeds.routing import FIELD, Routes
 
 _ESCAPED_NUL = b"\\u0000"  # PostgreSQL text cannot hold NUL; only the lenient parser checks for it
 
@@ -23,7 +24,7 @@ class ValidatedBatch:
     def __post_init__(self) -> None:
         self._newest: dict[str, int] = {}  # key -> position in rows; a batch may carry several versions of a record
 
-    def keep(self, row: tuple) -> None:
+    def keep(self, row: tuple, index: int = 0) -> None:
         at = self._newest.get(row[0])
         if at is None:
             self._newest[row[0]] = len(self.rows)
@@ -32,6 +33,34 @@ class ValidatedBatch:
             self.duplicates_in_batch += 1
             if row[1] > self.rows[at][1]:
                 self.rows[at] = row
+
+
+class RoutedBatch:
+    """A validated batch split by the scope each record is stored in (routing.Routes); a record whose district
+    cannot be routed is answered by its index and the field `district`, like any other bad field."""
+
+    def __init__(self, routes: Routes, source: FeedSource):
+        self.routes, self._at = routes, source.district_at
+        self.parts: dict[str, ValidatedBatch] = {}
+        self.errors: list[RecordError] = []
+
+    def keep(self, row: tuple, index: int) -> None:
+        district = row[self._at]
+        scope = self.routes.scope_of(district)
+        if scope is None:
+            self.errors.append(RecordError(index, FIELD, self.routes.refusal(district)))
+            return
+        part = self.parts.get(scope)
+        if part is None:
+            part = self.parts[scope] = ValidatedBatch()
+        part.keep(row)
+
+    @property
+    def duplicates_in_batch(self) -> int:
+        return sum(p.duplicates_in_batch for p in self.parts.values())
+
+
+Sink = ValidatedBatch | RoutedBatch
 
 
 class BodyError(ValueError):
@@ -90,22 +119,27 @@ def _decoded(body: bytes, single: bool, exc: Exception) -> RawRecords:
     return RawRecords(value, False)
 
 
-def validate(source: FeedSource, records: list, first_index: int = 0) -> ValidatedBatch:
-    out = ValidatedBatch()
+def _sink(source: FeedSource, routes: Routes | None) -> Sink:
+    return ValidatedBatch() if routes is None else RoutedBatch(routes, source)
+
+
+def validate(source: FeedSource, records: list, first_index: int = 0, routes: Routes | None = None) -> Sink:
+    """The batch's good rows and its errors; with routes, the rows split by the scope each is stored in."""
+    out = _sink(source, routes)
     for i, rec in enumerate(records, first_index):
         _lenient(source, rec, i, out)
     return out
 
 
-def validate_raw(source: FeedSource, raw: RawRecords, first_index: int = 0) -> ValidatedBatch:
-    out, wire = ValidatedBatch(), source.wire
+def validate_raw(source: FeedSource, raw: RawRecords, first_index: int = 0, routes: Routes | None = None) -> Sink:
+    out, wire = _sink(source, routes), source.wire
     for i, record in enumerate(raw.records, first_index):
         if type(record) is not msgspec.Raw:
             _lenient(source, record, i, out)
             continue
         if wire is not None and (raw.clean or _ESCAPED_NUL not in bytes(record)):
             try:
-                out.keep(wire.row(wire.decoder.decode(record)))
+                out.keep(wire.row(wire.decoder.decode(record)), i)
                 continue
             except msgspec.DecodeError:  # includes ValidationError: not canonical, let the lenient parser say why
                 pass
@@ -126,7 +160,7 @@ def _loads(record: bytes) -> object:
 _UNREADABLE = object()  # not a dict, so answered as "记录应为 JSON 对象"
 
 
-def _lenient(source: FeedSource, rec: object, i: int, out: ValidatedBatch) -> None:
+def _lenient(source: FeedSource, rec: object, i: int, out: Sink) -> None:
     if not isinstance(rec, dict):
         out.errors.append(RecordError(i, "", "记录应为 JSON 对象"))
         return
@@ -135,4 +169,4 @@ def _lenient(source: FeedSource, rec: object, i: int, out: ValidatedBatch) -> No
     if row is None:
         out.errors.extend(c.errors)
     else:
-        out.keep(row)
+        out.keep(row, i)

@@ -14,7 +14,7 @@ def parse_case(rec: dict, c: Checker) -> tuple | None:
     deadline = c.moment(rec, "deadline")
     closed_at = c.moment(rec, "closed_at")
     row = (case_id, version, center, unit, c.text(rec, "category"), received_at, deadline, closed_at,
-           c.text(rec, "outcome", max_len=64))
+           c.text(rec, "outcome", max_len=64), c.text(rec, "district"))
     if c.errors:
         return None
     if closed_at is not None and closed_at < received_at:
@@ -31,6 +31,7 @@ RESOLVED = frozenset({"resolved", "已解决", "办结"})
 
 CENTER_CASES = FeedSource(
     name="three_centers", title="三个中心案件", table="center_cases", key="case_id",
-    columns=("case_id", "version", "center", "unit", "category", "received_at", "deadline", "closed_at", "outcome"),
+    columns=("case_id", "version", "center", "unit", "category", "received_at", "deadline", "closed_at", "outcome",
+             "district"),
     parse=parse_case,
 )

@@ -43,10 +43,14 @@ class FeedSource:
     parse: Callable[[dict, "Checker"], tuple | None]
     wire: "Wire | None" = None  # a fast strict reader of the source's canonical JSON, where volume needs one
 
-
     @property
     def all_columns(self) -> tuple[str, ...]:
         return (*HEAD_COLUMNS, *self.columns, *METRIC_COLUMNS)
+
+    @property
+    def district_at(self) -> int:
+        """Where a row holds the district its record names (what a city-wide feed routes by)."""
+        return self.columns.index("district")
 
 
 @dataclass(frozen=True)

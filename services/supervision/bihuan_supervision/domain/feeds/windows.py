@@ -12,7 +12,7 @@ def parse_rating(rec: dict, c: Checker) -> tuple | None:
     rated_at = c.moment(rec, "rated_at", required=True)
     level = c.choice(rec, "level", LEVELS, required=True)
     row = (rating_id, version, unit, c.text(rec, "window"), c.text(rec, "service_item"), rated_at, level,
-           c.text(rec, "comment", max_len=MAX_TEXT))
+           c.text(rec, "comment", max_len=MAX_TEXT), c.text(rec, "district"))
     if c.errors:
         return None
     day = local_day(rated_at)
@@ -22,6 +22,7 @@ def parse_rating(rec: dict, c: Checker) -> tuple | None:
 
 WINDOW_RATINGS = FeedSource(
     name="service_window", title="政务服务好差评", table="window_ratings", key="rating_id",
-    columns=("rating_id", "version", "unit", "window_name", "service_item", "rated_at", "level", "comment"),
+    columns=("rating_id", "version", "unit", "window_name", "service_item", "rated_at", "level", "comment",
+             "district"),
     parse=parse_rating,
 )
