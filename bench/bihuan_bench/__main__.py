@@ -59,14 +59,16 @@ async def shared_figures(args) -> dict:
 
 async def service_figures(names: list[str], timeout: float) -> dict:
     results = {}
-    for name in names:
+    # A service's benchmarks: bench.py, and bench_city.py for the city tier's figures (issue 15's scale).
+    for service, suffix in [(n, suffix) for n in names for suffix in ("", "_city")]:
+        name = service + suffix
         try:
-            module = import_module(f"bihuan_{name}.bench")
+            module = import_module(f"bihuan_{service}.bench{suffix}")
         except ModuleNotFoundError:
             continue
         if not hasattr(module, "run"):
             continue
-        print(f"\n{name}: bihuan_{name}.bench.run", flush=True)
+        print(f"\n{name}: {module.__name__}.run", flush=True)
         started = time.perf_counter()
         try:
             async with bench_environment() as env:

@@ -5,7 +5,7 @@ another city are refused."""
 import uuid
 from datetime import timedelta
 
-from bihuan_execution.domain.city_rollup import LinkedTarget, MilestoneState, roll_up
+from bihuan_execution.domain.city_rollup import MilestoneState, roll_up, summarise
 from bihuan_execution.testing import DAY0, headers, published, snapshot
 from bihuan_shared.contracts.planning import ScopeRegistered
 from bihuan_shared.events import new_event
@@ -65,14 +65,14 @@ async def test_district_reports_roll_up_to_the_city_task(api, settings):
 def test_the_rules_of_a_roll_up():
     done, late = MilestoneState(1, "done_on_time", 5), MilestoneState(2, "overdue", None)
     qualitative = roll_up({"kind": "qualitative"}, [{"district": "a", "deliverable": "建成"}, {"district": "b"}],
-                          {"a": LinkedTarget("t1", "U-1", [done]), "b": LinkedTarget("t2", "U-2", [done, late])})
+                          {"a": summarise("t1", "U-1", [done]), "b": summarise("t2", "U-2", [done, late])})
     assert (qualitative.done, [d.light for d in qualitative.districts]) == (False, ["green", "red"])
-    every = roll_up({"kind": "qualitative"}, [{"district": "a"}], {"a": LinkedTarget("t1", "U-1", [done])})
+    every = roll_up({"kind": "qualitative"}, [{"district": "a"}], {"a": summarise("t1", "U-1", [done])})
     assert every.done
     summed = roll_up({"kind": "quantitative", "target_value": 12, "cumulative": False}, [{"district": "a"}],
-                     {"a": LinkedTarget("t1", "U-1", [MilestoneState(1, "done_on_time", 5),
+                     {"a": summarise("t1", "U-1", [MilestoneState(1, "done_on_time", 5),
                                                       MilestoneState(2, "done_on_time", 7)])})
     assert (summed.achieved, summed.percent, summed.done) == (12, 100.0, True)
     down = roll_up({"kind": "quantitative", "target_value": 10, "direction": "down"}, [{"district": "a"}],
-                   {"a": LinkedTarget("t1", "U-1", [MilestoneState(1, "pending", 8)])})
+                   {"a": summarise("t1", "U-1", [MilestoneState(1, "pending", 8)])})
     assert (down.achieved, down.percent, down.done) == (8, None, True)

@@ -25,9 +25,26 @@ class MilestoneState:
 
 @dataclass(frozen=True)
 class LinkedTarget:
+    """What a district's linked target contributes: its milestones counted, its lights, its reported values (the
+    latest cumulative one and their sum). The API reads it from PostgreSQL already summed (api/city_tasks.py);
+    `summarise` gives the same from milestones."""
+
     target_id: str
     lead_unit: str
-    milestones: list[MilestoneState]
+    milestones_total: int
+    milestones_done: int
+    overdue: bool
+    due_soon: bool
+    last_value: float | None   # the latest reported value by milestone order
+    value_sum: float | None    # all reported values summed (a non-cumulative indicator)
+
+
+def summarise(target_id: str, lead_unit: str, milestones: list[MilestoneState]) -> LinkedTarget:
+    statuses = [m.status for m in milestones]
+    reported = [m for m in sorted(milestones, key=lambda m: m.seq) if m.latest_value is not None]
+    return LinkedTarget(target_id, lead_unit, len(statuses), sum(s in DONE for s in statuses), OVERDUE in statuses,
+                        DUE_SOON in statuses, reported[-1].latest_value if reported else None,
+                        sum(m.latest_value for m in reported) if reported else None)
 
 
 @dataclass
@@ -83,21 +100,15 @@ def _line(indicator: dict, assignment: dict, target: LinkedTarget | None) -> Dis
     if target is None:
         return DistrictLine(**base, target_id=None, lead_unit=None, achieved=None, done=False, light="awaiting",
                             milestones_done=0, milestones_total=0)
-    statuses = [m.status for m in target.milestones]
-    done_count = sum(s in DONE for s in statuses)
-    light = "red" if OVERDUE in statuses else "yellow" if DUE_SOON in statuses else "green"
+    light = "red" if target.overdue else "yellow" if target.due_soon else "green"
     return DistrictLine(**base, target_id=target.target_id, lead_unit=target.lead_unit,
-                        achieved=_achieved(indicator, target.milestones), done=bool(statuses)
-                        and done_count == len(statuses), light=light, milestones_done=done_count,
-                        milestones_total=len(statuses))
+                        achieved=_achieved(indicator, target),
+                        done=target.milestones_total > 0 and target.milestones_done == target.milestones_total,
+                        light=light, milestones_done=target.milestones_done, milestones_total=target.milestones_total)
 
 
-def _achieved(indicator: dict, milestones: list[MilestoneState]) -> float | None:
+def _achieved(indicator: dict, target: LinkedTarget) -> float | None:
     if indicator["kind"] != "quantitative":
         return None
-    reported = [m for m in sorted(milestones, key=lambda m: m.seq) if m.latest_value is not None]
-    if not reported:
-        return 0.0
-    if indicator.get("cumulative", True):
-        return reported[-1].latest_value
-    return sum(m.latest_value for m in reported)
+    value = target.last_value if indicator.get("cumulative", True) else target.value_sum
+    return value if value is not None else 0.0

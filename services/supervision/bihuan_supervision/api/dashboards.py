@@ -9,8 +9,8 @@ from fastapi.responses import StreamingResponse
 from bihuan_shared.auth import Principal, Role, require_roles
 from bihuan_shared.web.errors import Forbidden
 from bihuan_shared.web.deps import SessionDep
-from bihuan_supervision.dashboard.city import city_view, district_view
-from bihuan_supervision.dashboard.views import channel, read_category, read_leader
+from bihuan_supervision.dashboard.city import district_view
+from bihuan_supervision.dashboard.views import channel, read_category, read_city, read_leader
 
 router = APIRouter(prefix="/dashboards", tags=["dashboards"])
 
@@ -34,11 +34,12 @@ def _may_see(principal: Principal, leader: str) -> None:
 
 
 @router.get("/cities/{city}")
-async def city_dashboard(city: str, principal: Overseer, session: SessionDep) -> dict:
+async def city_dashboard(city: str, request: Request, principal: Overseer) -> dict:
     """The city's board: each district red / yellow / green with counts and open work, worst first, and the city's
-    own targets (a city's office, leaders and supervision office)."""
+    own targets (a city's office, leaders and supervision office); at most a few seconds old."""
     principal.require_read_scope(city)
-    return await city_view(session, city)
+    view, source = await read_city(_resources(request), city)
+    return {**view, "served_from": source}
 
 
 @router.get("/districts/{district}")

@@ -113,8 +113,29 @@ async def read_leader(resources: dict, scope: str, leader: str) -> tuple[dict, s
 
 
 async def read_category(resources: dict, scope: str, category: str) -> tuple[dict, str]:
-    redis, prefix = resources["redis"], resources["settings"].redis_prefix
-    key = category_key(prefix, scope, category)
+    key = category_key(resources["settings"].redis_prefix, scope, category)
+    return await _cached(resources, key, lambda session: category_view(session, scope, category), 300)
+
+
+# The city board sums every district's targets: cached for a few seconds, so that a room of city leaders opening it
+# at once costs one computation, and a change shows within CITY_TTL_SECONDS (the page polls).
+CITY_TTL_SECONDS = 5
+
+
+def city_key(prefix: str, city: str) -> str:
+    return f"{prefix}:supervision:dashboard:{city}:city"
+
+
+async def read_city(resources: dict, city: str) -> tuple[dict, str]:
+    from bihuan_supervision.dashboard.city import city_view
+
+    key = city_key(resources["settings"].redis_prefix, city)
+    return await _cached(resources, key, lambda session: city_view(session, city), CITY_TTL_SECONDS)
+
+
+async def _cached(resources: dict, key: str, build, ttl_seconds: int) -> tuple[dict, str]:
+    """The view under key, or (missing, or Redis down) built from the database and cached for ttl_seconds."""
+    redis = resources["redis"]
     try:
         cached = await redis.get(key)
     except Exception:
@@ -122,9 +143,9 @@ async def read_category(resources: dict, scope: str, category: str) -> tuple[dic
     if cached is not None:
         return orjson.loads(cached), "cache"
     async with resources["sessionmaker"]() as session:
-        view = await category_view(session, scope, category)
+        view = await build(session)
     try:
-        await redis.set(key, orjson.dumps(view), ex=300)
+        await redis.set(key, orjson.dumps(view), ex=ttl_seconds)
     except Exception:
         pass
     return view, "rebuilt"
