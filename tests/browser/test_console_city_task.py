@@ -103,6 +103,11 @@ async def test_a_city_task_is_decomposed_published_reported_and_rolled_up(page, 
 async def test_the_demo_city_shows_its_districts_and_rolled_up_tasks(page, console, login, shot):
     """`make up` seeds 示范市 above the demo district: three districts, two city tasks, the first quarter reported in
     two districts (8 + 5 of the first task's 100), 浦东 not yet having published the second task."""
+    await page.goto(console.url + "/login")
+    await page.click("[data-test=scope-hint] >> text=示范市 democity")
+    await page.wait_for_selector("[data-test=scope-hint] >> text=市级辖区「示范市」")
+    await page.wait_for_selector("[data-test=scope-hint] >> text=闵行区")
+    await shot(page, "55-login-offers-the-city")
     await login(page, console, "目标办", scope="democity")
     await page.click("[data-menu=city-board]")
     for name in ("演示区（徐汇）", "闵行区", "浦东新区"):
