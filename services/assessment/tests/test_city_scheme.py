@@ -145,6 +145,19 @@ async def test_qingdao_city_scores_its_districts_in_groups(make_api, publisher):
     for headers in (district_office, other_api.assessor):
         r = await api.client.post("/api/v1/statistics", json={"scope": CITY, "items": []}, headers=headers)
         assert r.status_code == 403
+        r = await api.client.post(f"/api/v1/assessments/{assessment}/what-if", json={"rules": RULES}, headers=headers)
+        assert r.status_code == 403
+        r = await api.client.put(f"/api/v1/schemes/{api.scheme_id}", json={"name": "x", "rules": RULES},
+                                 headers=headers)
+        assert r.status_code == 403
+        r = await api.client.get("/api/v1/schemes", params={"scope": CITY}, headers=headers)
+        assert r.status_code == 403
+    # The city's what-if reads the same district data: the groups' weights swapped, nothing stored.
+    swapped = {"groups": [RULES["groups"][0], {**RULES["groups"][1], "components": [
+        {**CITY_TASKS, "weight": 20}, RULES["groups"][1]["components"][1], {**LEADER, "weight": 40}]}]}
+    r = await api.post(f"/assessments/{assessment}/what-if", {"rules": swapped})
+    # 市北: 20 × 80% + 32 + 40 × 100% = 88
+    assert {s["unit"]: s["total"] for s in r["scores"]}[SB] == 88.0
 
     r = await api.client.post(f"/api/v1/assessments/{assessment}/publish", json={}, headers=api.assessor)
     assert r.status_code == 200, r.text
