@@ -47,7 +47,8 @@ async def _city_scheme(console, city: str, d1: str, d2: str, year: int) -> None:
             {"unit": d1, "period": str(year), "metrics": {"gdp": 110}},
             {"unit": d2, "period": str(year - 1), "metrics": {"gdp": 200}}]})
         assert r.status_code == 200 and r.json()["accepted"] == 3, r.text
-        r = await http.post("/api/assessment/evaluations", headers=assessor, json={"scope": city, "year": year, "items": [
+        r = await http.post("/api/assessment/evaluations", headers=assessor, json={
+            "scope": city, "year": year, "items": [
             {"unit": d1, "kind": "leader", "evaluator": "市长", "score": 70},
             {"unit": d2, "kind": "leader", "evaluator": "市长", "score": 100}]})
         assert r.status_code == 200 and r.json()["accepted"] == 2, r.text

@@ -41,7 +41,7 @@ async def linked(feed: Feeder, district: str, city_target: str, weight: float, o
     return ids
 
 
-async def test_qingdao_city_scores_its_districts_in_groups(make_api, publisher):
+async def test_qingdao_city_scores_its_districts_in_groups(make_api):
     api, city = make_api(CITY)
     other_api, other_city = make_api("yantai")          # another city and its district: never Qingdao's
     await city.city()
@@ -49,7 +49,7 @@ async def test_qingdao_city_scores_its_districts_in_groups(make_api, publisher):
     await other_city.district("yt-zhifu", "芝罘区")
     for code, name in NAMES.items():
         await city.district(code, name)
-    feeds = {code: Feeder(publisher, code) for code in NAMES}
+    feeds = {code: make_api.feeder(code) for code in NAMES}
     # 黄岛: CT1 (weight 2) on time + late = (100 + 60) / 2 = 80; CT2 (weight 1) early = 100
     #       -> (2×80 + 100) / 3 = 86.667, × 50% = 43.333. Its own target (no city origin) missed: not counted.
     hd_ct1 = await linked(feeds[HD], HD, "qd-CT1", 2, ["on_time", "late"])

@@ -1,7 +1,6 @@
 """Lianyungang's systems (系统): a system's lead unit (系统牵头单位) enters the evaluations of its system's units and
 only those, whether the units are a district's (a district scheme) or the city's districts (a city scheme).
 Hand-computed expectations in the comments."""
-from bihuan_assessment.event_feeder import Feeder
 from bihuan_shared.testing.services import bearer
 
 SYSTEM = {"key": "sys", "name": "系统评价", "kind": "evaluation", "evaluation_kind": "system", "weight": 100}
@@ -57,14 +56,14 @@ async def test_lead_unit_rates_only_its_system(make_api):
     assert [line["text"] for line in card["lines"]] == ["系统评价: S1的系统牵头单位评价 80分，1份取平均"]
 
 
-async def test_city_system_lead_rates_only_its_districts(make_api, publisher):
+async def test_city_system_lead_rates_only_its_districts(make_api):
     api, city = make_api("lyg-city")
     other_api, other_city = make_api("lyg-other-city")
     await city.city()
     await other_city.city()
     for code in ("lc-d1", "lc-d2", "lc-d3"):
         await city.district(code, f"区{code}")
-    district = Feeder(publisher, "lc-d1")
+    district = make_api.feeder("lc-d1")
     await district.unit("LC1-U", "区属单位", "街镇")
 
     class Sent:

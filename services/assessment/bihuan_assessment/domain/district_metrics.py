@@ -16,7 +16,8 @@ DENOMINATORS: dict[str, dict[str, str]] = {
     "three_centers": {"timeliness_rate": "closed", "resolution_rate": "closed"},
     "service_window": {},
 }
-COUNTS = {"hotline": ("records", "closed", "rated", "repeats"), "three_centers": ("records", "closed", "closed_on_time"),
+COUNTS = {"hotline": ("records", "closed", "rated", "repeats"),
+          "three_centers": ("records", "closed", "closed_on_time"),
           "service_window": ("records", "satisfied", "bad_reviews")}
 
 
