@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 from bihuan_shared.bus.publisher import OutgoingEvent, Publisher
 from bihuan_shared.contracts.execution import CooperationRated, LagExplained, MilestoneCompleted, MilestoneOverdue
-from bihuan_shared.contracts.planning import Indicator, MilestoneSnapshot, TargetPublished, UnitRegistered
+from bihuan_shared.contracts.planning import (Indicator, MilestoneSnapshot, ScopeRegistered, TargetPublished,
+                                             UnitRegistered)
 from bihuan_shared.contracts.supervision import UnitMetricsPublished
 from bihuan_shared.events import new_event
 
@@ -30,9 +31,16 @@ class Feeder:
     async def unit(self, code: str, name: str, group: str, kind: str = "territorial") -> None:
         await self._send(UnitRegistered(unit_code=code, name=name, kind=kind, assessment_group=group), f"unit-{code}")
 
+    async def district(self, code: str, name: str) -> None:
+        """Planning registering a district under this feeder's scope (a city); labelled with the city."""
+        await self._send(ScopeRegistered(code=code, name=name, kind="district", parent=self.scope), f"scope-{code}")
+
+    async def city(self) -> None:
+        await self._send(ScopeRegistered(code=self.scope, name=self.scope, kind="city"), f"scope-{self.scope}")
+
     async def target(self, tid: str, lead: str, dues: list[date], *, weight: float = 1.0,
-                     responsible: tuple[str, ...] = (), title: str = "目标") -> str:
-        snap = TargetPublished(
+                     responsible: tuple[str, ...] = (), title: str = "目标", origin: str | None = None) -> str:
+        snap = TargetPublished(origin_target_id=origin,
             target_id=tid, book_id=f"book-{self.scope}", year=self.year, version=1, code=tid, title=title,
             category="key_work", lead_unit=lead, responsible_units=list(responsible), weight=weight,
             indicator=Indicator(kind="qualitative"),
@@ -60,9 +68,10 @@ class Feeder:
             explanation="上级政策调整，审批暂停", explained_by="tester", explained_at=datetime.now(UTC)), f"lag-{tid}")
 
     async def metrics(self, unit: str, period: str, values: dict[str, float], source: str = "three_centers",
-                      kind: str = "month", revision: int = 1) -> str:
+                      kind: str = "month", revision: int = 1, counts: dict[str, int] | None = None) -> str:
         return await self._send(UnitMetricsPublished(unit=unit, period=period, period_kind=kind, source=source,
-                                                     revision=revision, metrics=values), f"metrics-{unit}-{period}")
+                                                     revision=revision, metrics=values, counts=counts or {}),
+                                f"metrics-{unit}-{period}")
 
     async def cooperation(self, tid: str, lead: str, cooperating: str, rating: float) -> str:
         return await self._send(CooperationRated(

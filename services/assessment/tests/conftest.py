@@ -135,6 +135,13 @@ async def make_api(client, settings, db, publisher):
         made.append(feeder)
         return api, feeder
 
+    def another_feeder(scope: str):
+        """A feeder of one more scope in the same test (a city's districts): counted for the next tests' waits."""
+        feeder = Feeder(publisher, scope)
+        made.append(feeder)
+        return feeder
+
+    make.feeder = another_feeder
     yield make
     for f in made:
         _sent["n"] += f.sent

@@ -13,8 +13,9 @@ Assessor = Annotated[Principal, Depends(require_roles(Role.ASSESSOR))]
 AssessorOrOffice = Annotated[Principal, Depends(require_roles(Role.ASSESSOR, Role.TARGET_OFFICE))]
 Reader = Annotated[Principal, Depends(require_roles(Role.ASSESSOR, Role.TARGET_OFFICE, Role.LEADER,
                                                      Role.UNIT_REPORTER, Role.SUPERVISOR))]
+# unit_reporter: a system's lead unit rating its system's units (api/system_lead.py); any other kind is refused
 Evaluator = Annotated[Principal, Depends(require_roles(Role.ASSESSOR, Role.TARGET_OFFICE, Role.LEADER,
-                                                        Role.THIRD_PARTY))]
+                                                        Role.THIRD_PARTY, Role.UNIT_REPORTER))]
 
 
 async def get_scheme(session: AsyncSession, scheme_id: int, principal: Principal, lock: bool = False) -> Scheme:

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from bihuan_assessment.api.batch import split_batch
 from bihuan_assessment.api.deps import AssessorOrOffice, open_assessment
 from bihuan_assessment.domain.rules import SchemeRules
+from bihuan_assessment.store.city import city_districts
 from bihuan_assessment.store.models import MetricFact, Scheme, ScoreItem
 from bihuan_shared.audit import record_audit
 from bihuan_shared.web.deps import SessionDep
@@ -80,6 +81,7 @@ async def enter_statistics(body: StatisticsBatch, principal: AssessorOrOffice, s
     principal.require_scope(body.scope)
     good, errors = split_batch(body.items, StatisticRow)
     async with session.begin():
+        good = await _districts_only(session, body.scope, good, errors)
         for _, row in good:
             kind = "year" if len(row.period) == 4 else ("quarter" if "Q" in row.period else "month")
             values = dict(scope=body.scope, unit=row.unit, period=row.period, source="statistics", period_kind=kind,
@@ -93,3 +95,16 @@ async def enter_statistics(body: StatisticsBatch, principal: AssessorOrOffice, s
             await record_audit(session, principal, "statistics.entered", "metric_facts", body.scope,
                                after=[r.model_dump() for _, r in good])
     return {"accepted": len(good), "errors": errors}
+
+
+async def _districts_only(session, scope: str, good: list, errors: list) -> list:
+    """A city enters statistics per district (its assessed units): a code that is not one of its registered
+    districts is refused by index and field, and the rest kept."""
+    districts = await city_districts(session, scope)
+    if districts is None:
+        return good
+    for i, row in good:
+        if row.unit not in districts:
+            errors.append({"index": i, "field": "unit", "code": "district_unknown",
+                           "message": f"{row.unit} 不是本市已登记的区"})
+    return [(i, row) for i, row in good if row.unit in districts]

@@ -12,7 +12,8 @@ from bihuan_shared.web.errors import Invalid
 from bihuan_shared.web.sheet_limits import check_archive
 from bihuan_shared.web.sheets import DamagedCell, DamagedSheet, sheet_rows
 
-KINDS = {"领导评价": "leader", "职能部门评价": "department", "第三方评估": "third_party", "牵头单位评价": "cooperation"}
+KINDS = {"领导评价": "leader", "职能部门评价": "department", "第三方评估": "third_party", "牵头单位评价": "cooperation",
+         "系统牵头单位评价": "system", "系统评价": "system"}
 FIELDS = ("unit", "kind", "evaluator", "score", "comment")
 HEADERS = ("单位代码", "评价类型", "评价人", "分数", "说明")
 REQUIRED = ("单位代码", "评价类型", "分数")

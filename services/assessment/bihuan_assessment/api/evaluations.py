@@ -10,8 +10,9 @@ from sqlalchemy.dialects.postgresql import insert
 
 from bihuan_assessment.api.batch import split_batch
 from bihuan_assessment.api.deps import Evaluator, open_assessment
-from bihuan_assessment.api.evaluation_checks import evaluator_of, own_evaluator, scorable_units
+from bihuan_assessment.api.evaluation_checks import evaluator_of, own_evaluator, scorable_units, year_rules
 from bihuan_assessment.api.evaluation_sheet import read_evaluation_sheet
+from bihuan_assessment.api.system_lead import require_own_system
 from bihuan_assessment.store.models import Evaluation
 from bihuan_shared.audit import record_audit
 from bihuan_shared.auth import Principal, Role
@@ -21,16 +22,18 @@ from bihuan_shared.web.sheet_limits import parse_off_loop
 
 router = APIRouter(prefix="/evaluations", tags=["evaluations"])
 
-# Who may enter which kind: third parties only their own surveys, leaders only leader evaluations.
+# Who may enter which kind: third parties only their own surveys, leaders only leader evaluations, a system's lead
+# unit (its reporter or leader) only system ratings of its system's units (api/system_lead.py).
 ALLOWED = {"leader": (Role.LEADER, Role.ASSESSOR), "department": (Role.ASSESSOR, Role.TARGET_OFFICE),
-           "third_party": (Role.THIRD_PARTY, Role.ASSESSOR), "cooperation": (Role.ASSESSOR, Role.TARGET_OFFICE)}
+           "third_party": (Role.THIRD_PARTY, Role.ASSESSOR), "cooperation": (Role.ASSESSOR, Role.TARGET_OFFICE),
+           "system": (Role.UNIT_REPORTER, Role.LEADER, Role.ASSESSOR, Role.TARGET_OFFICE)}
 MAX_ROWS = 5000
 MAX_FILE_BYTES = 5_000_000
 
 
 class EvaluationRow(BaseModel):
     unit: str = Field(min_length=1, max_length=64)
-    kind: Literal["leader", "department", "third_party", "cooperation"]
+    kind: Literal["leader", "department", "third_party", "cooperation", "system"]
     evaluator: str | None = Field(None, max_length=200)
     score: float = Field(ge=0, le=100)
     comment: str = ""
@@ -72,17 +75,19 @@ async def _store(session, principal: Principal, scope: str, year: int, records: 
         errors = [{**e, "index": index[e["index"]]} for e in errors]
     permitted = []
     for i, row in good:
-        evaluator = evaluator_of(principal, row.evaluator)
+        evaluator = evaluator_of(principal, row.evaluator, row.kind)
         if not principal.has(*ALLOWED[row.kind]):
             errors.append({"index": i, "field": "kind", "message": f"当前角色无权录入此类评价: {row.kind}"})
         elif evaluator is None:
             errors.append({"index": i, "field": "evaluator", "code": "evaluator_forbidden",
-                           "message": f"只能以本人（{own_evaluator(principal)}）名义录入评价，不能录入「{row.evaluator}」的评价"})
+                           "message": f"只能以本人（{own_evaluator(principal, row.kind)}）名义录入评价，不能录入「{row.evaluator}」的评价"})
         else:
             permitted.append((i, row.model_copy(update={"evaluator": evaluator})))
     async with session.begin():
         assessment = await open_assessment(session, scope, year)
-        units = await scorable_units(session, scope, year, assessment)
+        rules = await year_rules(session, scope, year, assessment)
+        require_own_system(principal, rules, [(i, row) for i, row in permitted if row.kind == "system"])
+        units = await scorable_units(session, scope, rules)
         kept = []
         for i, row in permitted:
             if row.unit in units:

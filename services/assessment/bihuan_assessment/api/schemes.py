@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
 
 from bihuan_assessment.api.deps import Assessor, Reader, get_scheme
+from bihuan_assessment.api.scheme_checks import check_scheme_units
 from bihuan_assessment.domain.rules import SchemeRules
 from bihuan_assessment.store.models import Assessment, Scheme
 from bihuan_shared.audit import record_audit
@@ -41,6 +42,7 @@ async def create_scheme(body: SchemeIn, principal: Assessor, session: SessionDep
     """Draft a scheme: the next version for its scope and year."""
     principal.require_scope(body.scope)
     async with session.begin():
+        await check_scheme_units(session, body.scope, body.rules)
         # Serialise drafting per scope and year so two drafts never take the same version number.
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"scheme:{body.scope}:{body.year}"})
         version = (await session.scalar(select(func.max(Scheme.version)).where(
@@ -78,6 +80,7 @@ async def edit_scheme(scheme_id: int, body: SchemeEdit, principal: Assessor, ses
         scheme = await get_scheme(session, scheme_id, principal, lock=True)
         if scheme.status != "draft":
             raise Conflict("考核办法已启用，考核期内不得修改（请在下一年度的考核办法中调整）", code="scheme_frozen")
+        await check_scheme_units(session, scheme.scope, body.rules)
         before = _out(scheme)
         scheme.name, scheme.rules = body.name, body.rules.model_dump(mode="json")
         await record_audit(session, principal, "scheme.edited", "scheme", str(scheme.id), before=before,

@@ -17,11 +17,15 @@ def indicator_value(ind: Indicator, rows: list[MetricIn], year: int) -> Value:
     if not rows:
         return None
     if ind.metric:
-        return sum(r.metrics[ind.metric] for r in rows) / len(rows), [r.origin for r in rows]
+        return sum(r.metrics[ind.metric] for r in rows) / len(rows), _sources(rows)
     denominator = sum(r.metrics[ind.ratio[1]] for r in rows)
     if denominator == 0:
         return None
-    return sum(r.metrics[ind.ratio[0]] for r in rows) / denominator, [r.origin for r in rows]
+    return sum(r.metrics[ind.ratio[0]] for r in rows) / denominator, _sources(rows)
+
+
+def _sources(rows: list[MetricIn]) -> list[str]:
+    return [s for r in rows for s in r.sources]
 
 
 def _growth(ind: Indicator, rows: list[MetricIn], year: int) -> Value:

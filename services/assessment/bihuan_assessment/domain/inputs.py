@@ -26,6 +26,7 @@ class TargetIn:
     milestones: tuple[MilestoneIn, ...]
     adjusted: bool = False
     source: str | None = None  # the planning event of its current version
+    origin: str | None = None  # a linked target's city target (市级交办)
 
     @property
     def units(self) -> tuple[str, ...]:
@@ -46,6 +47,11 @@ class MetricIn:
     source: str
     metrics: dict[str, float]
     origin: str
+    origins: tuple[str, ...] = ()  # a district's totals: every unit row behind them (else just origin)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return self.origins or (self.origin,)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-EvaluationKind = Literal["leader", "department", "third_party", "cooperation"]
+# "system": a system's lead unit (系统牵头单位, Lianyungang) rating the units of its system
+EvaluationKind = Literal["leader", "department", "third_party", "cooperation", "system"]
 
 
 class MilestonePoints(BaseModel):
@@ -54,7 +55,8 @@ class Component(BaseModel):
     and worth weight × score / 100 points."""
     key: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1)
-    kind: Literal["target_completion", "evaluation", "indicators"]
+    # city_tasks: a city scheme's district scored by the milestones of its linked targets (市级交办) only
+    kind: Literal["target_completion", "evaluation", "indicators", "city_tasks"]
     weight: float = Field(gt=0)
     evaluation_kind: EvaluationKind | None = None
     categories: list[str] | None = None  # target categories counted; None = all
@@ -167,13 +169,27 @@ class Group(BaseModel):
         return next((i for i in self.items if i.key == key), None)
 
 
+class System(BaseModel):
+    """系统 (Lianyungang: 县区, 市直部门, 驻连单位): units (districts, in a city's scheme) under a lead unit (系统牵头单位),
+    which enters the evaluations of its system's units, and only those."""
+    code: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    lead_unit: str = Field(min_length=1, max_length=64)
+    units: list[str] = Field(min_length=1)
+
+
 class SchemeRules(BaseModel):
     groups: list[Group] = Field(min_length=1)
+    systems: list[System] = []
 
     @model_validator(mode="after")
     def unique_groups(self) -> "SchemeRules":
         _unique("考核组", [g.key for g in self.groups])
+        _unique("系统", [s.code for s in self.systems])
         return self
+
+    def systems_led_by(self, unit: str | None) -> list[System]:
+        return [s for s in self.systems if unit is not None and s.lead_unit == unit]
 
     def group(self, key: str) -> Group | None:
         return next((g for g in self.groups if g.key == key), None)

@@ -44,7 +44,7 @@ class FactVersions:
         fact.update(scope=envelope.scope, event_seq=envelope.sequence, cancelled=False, year=event.year,
                     category=event.category, lead_unit=event.lead_unit, weight=event.weight, version=event.version,
                     responsible_units=list(event.responsible_units), code=event.code, title=event.title,
-                    event_id=str(envelope.event_id),
+                    event_id=str(envelope.event_id), origin_target_id=event.origin_target_id,
                     adjusted=isinstance(event, TargetAdjusted) or bool(fact["adjusted"]))
         self.changed_targets.add(event.target_id)
         for snap in event.milestones:  # a milestone the new version drops is kept as it was

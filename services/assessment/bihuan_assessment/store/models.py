@@ -35,6 +35,9 @@ class TargetFact(Base):
     title: Mapped[str | None] = mapped_column(String(500))
     adjusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     event_id: Mapped[str | None] = mapped_column(String(64))  # the planning event the current version came from
+    # set on a district's linked target (市级交办): the city target it was placed from; a city scheme scores a
+    # district's city-task completion from these
+    origin_target_id: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class MilestoneFact(Base):

@@ -1,6 +1,5 @@
 """Reading one group's inputs as a single consistent snapshot (REPEATABLE READ, read only): a unit's score is never
 computed from half-applied events, whatever the fact consumers commit meanwhile."""
-from collections import defaultdict
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import AsyncIterator
@@ -8,10 +7,12 @@ from typing import AsyncIterator
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bihuan_assessment.domain.inputs import (EvaluationIn, GroupInputs, ItemEntryIn, MetricIn, MilestoneIn, TargetIn,
-                                             UnitIn)
+from bihuan_assessment.domain.inputs import GroupInputs, TargetIn, UnitIn
 from bihuan_assessment.domain.rules import Group, SchemeRules
-from bihuan_assessment.store.models import Evaluation, MetricFact, ScoreItem, UnitFact
+from bihuan_assessment.store.city import city_districts
+from bihuan_assessment.store.city_snapshot import load_city_group
+from bihuan_assessment.store.models import UnitFact
+from bihuan_assessment.store.snapshot_rows import entered, fetch_targets, metrics_of
 from bihuan_shared.clock import today as city_today
 
 
@@ -32,6 +33,9 @@ def judged_at(as_of: date, today: date | None = None) -> date:
 async def load_group(engine: AsyncEngine, scope: str, year: int, as_of: date, rules: SchemeRules,
                      group: Group) -> GroupInputs:
     async with snapshot(engine) as conn:
+        districts = await city_districts(conn, scope)
+        if districts is not None:  # a city's scheme: its districts are the assessed units
+            return await load_city_group(conn, scope, districts, year, judged_at(as_of), group)
         return await _load(conn, scope, year, judged_at(as_of), rules, group)
 
 
@@ -47,38 +51,12 @@ async def _load(conn: AsyncConnection, scope, year, as_of, rules, group) -> Grou
     if not codes:
         return inputs
     inputs.targets = await _targets(conn, scope, year, codes)
-    ids = [t.id for t in inputs.targets]
-    inputs.metrics = [MetricIn(r.unit, r.period, r.period_kind, r.source, r.metrics, r.origin) for r in
-                      await conn.execute(select(MetricFact).where(
-                          MetricFact.scope == scope, MetricFact.unit.in_(codes),
-                          or_(MetricFact.period.startswith(str(year)), MetricFact.period.startswith(str(year - 1)))))]
-    inputs.evaluations = [EvaluationIn(r.unit, r.kind, r.evaluator, r.score, r.origin) for r in
-                          await conn.execute(select(Evaluation).where(
-                              Evaluation.scope == scope, Evaluation.year == year, Evaluation.unit.in_(codes))
-                              .order_by(Evaluation.id))]
-    inputs.entries = [ItemEntryIn(r.id, r.unit, r.item_key, r.points, r.basis, r.target_id) for r in
-                      await conn.execute(select(ScoreItem).where(
-                          ScoreItem.scope == scope, ScoreItem.year == year,
-                          or_(ScoreItem.unit.in_(codes), ScoreItem.target_id.in_(ids or [""])))
-                          .order_by(ScoreItem.id))]
+    inputs.metrics = await metrics_of(conn, scope, year, codes)
+    inputs.evaluations, inputs.entries = await entered(conn, scope, year, codes, [t.id for t in inputs.targets])
     return inputs
 
 
 async def _targets(conn: AsyncConnection, scope: str, year: int, codes: list[str]) -> list[TargetIn]:
-    # The hot path of a job (~12 milestones per target): read on the driver connection itself (same transaction, same
-    # snapshot) to skip per-row ORM processing.
-    raw = (await conn.get_raw_connection()).driver_connection
-    where = ("t.scope = $1 AND t.year = $2 AND NOT t.cancelled"
-             " AND (t.lead_unit = ANY($3::varchar[]) OR t.responsible_units && $3::varchar[])")
-    milestones = defaultdict(list)
-    for r in await raw.fetch(
-            "SELECT m.target_id, m.id, m.due_date, m.completed_on, m.timeliness, m.overdue, m.lag_kind,"
-            " m.exec_event_id, m.lag_event_id FROM milestone_facts m JOIN target_facts t ON t.id = m.target_id"
-            f" WHERE {where}", scope, year, codes):  # sorted per target below: cheaper than a collated SQL sort
-        sources = tuple(x for x in (r[7], r[8]) if x)
-        milestones[r[0]].append(MilestoneIn(r[1], r[2], r[3], r[4], r[5], r[6], sources))
-    rows = await raw.fetch("SELECT t.id, t.code, t.title, t.category, t.lead_unit, t.responsible_units, t.weight,"
-                           f" t.adjusted, t.event_id FROM target_facts t WHERE {where} ORDER BY t.id", scope, year, codes)
-    return [TargetIn(r[0], r[1] or r[0], r[2] or "", r[3], r[4], tuple(r[5] or ()), r[6],
-                     tuple(sorted(milestones[r[0]], key=lambda m: (m.due_date, m.id))),
-                     r[7], r[8]) for r in rows]
+    return await fetch_targets(conn, "t.scope = $1 AND t.year = $2 AND NOT t.cancelled"
+                               " AND (t.lead_unit = ANY($3::varchar[]) OR t.responsible_units && $3::varchar[])",
+                               (scope, year, codes))
