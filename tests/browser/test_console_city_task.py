@@ -117,3 +117,10 @@ async def test_the_demo_city_shows_its_districts_and_rolled_up_tasks(page, conso
     await page.wait_for_selector("[data-test=city-tasks] >> text=未发布 1")
     await page.wait_for_timeout(400)
     await shot(page, "54-demo-city-tasks")
+
+    await login(page, console, "考核办", scope="democity")
+    await page.click("[data-menu=assessment]")
+    await page.wait_for_selector("text=市对区考核")
+    await page.wait_for_selector("text=浦东新区")
+    await page.wait_for_timeout(400)
+    await shot(page, "56-demo-city-assesses-its-districts")

@@ -12,7 +12,7 @@ import httpx
 
 from bihuan_local.demo_api import DemoApi, Missing
 from bihuan_local.demo_assessment import compute_assessment
-from bihuan_local.demo_city import CITY, publish_city_tasks, seed_city
+from bihuan_local.demo_city import CITY, assess_districts, publish_city_tasks, seed_city
 from bihuan_local.demo_clock import demo_today, demo_year
 from bihuan_local.demo_district import (LAG_REASONS, LEADERS, SCOPE, SCOPE_NAME, UNITS, lagging_codes,
                                         target_specs)
@@ -248,7 +248,8 @@ async def run_demo() -> dict:
                            ("动态调整", add_target_mid_year(api, year, targets)),
                            ("热线数据", backfill_voice(api, year)),
                            ("市级交办", publish_city_tasks(client, year)),
-                           ("考核", compute_assessment(api, year, say))):
+                           ("考核", compute_assessment(api, year, say)),
+                           ("市对区考核", assess_districts(client, year))):
             try:
                 await step
             except (RuntimeError, httpx.HTTPError) as exc:
@@ -269,7 +270,8 @@ def _welcome() -> None:
   分管领导      选「李海燕」：红黄绿灯领导看板，点击目标下钻
   督查室        预警、督办单、热线与窗口分析
   考核办        排名与等次、每一分的得分说明、发布与导出
-示范市：登录时辖区填 democity，选「目标办」或「分管领导」：全市看板（各区红黄绿灯）、市级交办任务的分解与汇总
+示范市：登录时辖区填 democity，选「目标办」或「分管领导」：全市看板（各区红黄绿灯）、市级交办任务的分解与汇总；
+        选「考核办」：市对区考核的排名与计分卡
 全年回放并发布考核结果：make demo-year
 """, flush=True)
 

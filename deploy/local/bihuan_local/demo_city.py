@@ -101,3 +101,45 @@ async def _report_q1(district: DemoApi, year: int, linked: list[dict], unit: str
     if first.get("latest_value") is None:
         await district.report(target, first, district.as_("unit_reporter", unit=unit), value=value,
                               narrative="市级交办任务第一季度进展。", on=date(year, 3, 25))
+
+
+def city_scheme_rules(districts: list[str]) -> dict:
+    """The city assesses its districts (市对区考核): its tasks' completion in each district, and the city leaders'
+    evaluation."""
+    return {"groups": [{"key": "districts", "name": "各区考核组", "units": districts, "components": [
+        {"key": "tasks", "name": "市级交办任务完成", "kind": "city_tasks", "weight": 60},
+        {"key": "leader", "name": "市领导评价", "kind": "evaluation", "evaluation_kind": "leader", "weight": 40}]}]}
+
+
+CITY_LEADER_SCORES = {"demo": 92.0, "demo-mh": 85.5, "demo-pd": 88.0}
+
+
+async def assess_districts(client, year: int) -> None:
+    """A city scheme over the districts under the city, opened, the city leader's evaluations entered, computed."""
+    from bihuan_local.demo_assessment import recompute
+
+    city = DemoApi(client, CITY)
+    assessor = city.as_("assessor")
+    try:
+        scopes = await city.get("planning", "scopes", city.as_("target_office"))
+        districts = [s["code"] for s in scopes if s.get("parent") == CITY]
+        if not districts:
+            return
+        schemes = await city.get("assessment", "schemes", assessor, params={"scope": CITY, "year": year})
+        opened = [s for s in schemes if s.get("assessment_id")]
+        if not opened:
+            scheme = await city.post("assessment", "schemes", {"scope": CITY, "year": year,
+                                                               "name": f"{year}年度示范市对区考核办法",
+                                                               "rules": city_scheme_rules(districts)}, assessor)
+            opened = [await city.post("assessment", f"schemes/{scheme['id']}/open", {}, assessor)]
+        assessment_id = opened[0]["assessment_id"]
+        leader = "L-CITY"
+        items = [{"unit": d, "kind": "leader", "evaluator": leader, "score": CITY_LEADER_SCORES.get(d, 86.0),
+                  "comment": "市领导评价"} for d in districts]
+        await city.post("assessment", "evaluations", {"scope": CITY, "year": year, "items": items},
+                        city.as_("leader", user=leader))
+        state = await recompute(city, assessment_id)
+        say(f"市对区考核：{len(districts)} 个区，第 {state['run_no']} 次计算"
+            f"{'完成' if state['status'] == 'done' else state['status']}（尚未发布）")
+    except Missing as exc:
+        say(f"跳过市对区考核：{exc}")
