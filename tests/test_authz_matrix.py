@@ -188,3 +188,74 @@ async def test_bad_tokens_are_refused(clients, route: RouteInfo):
         elif r.headers.get("www-authenticate") != "Bearer":
             wrong.append(f"{case}: 401 without WWW-Authenticate: Bearer")
     assert not wrong, f"{route.key}:\n  " + "\n  ".join(wrong)
+
+
+# The city tier (issue 15): the district "authz" belongs to the city "authzcity"; "authz-other" is a district of
+# another city. Every route that names a scope (in its path or its query) is called for "authz" by three tokens.
+CITY, OTHER_DISTRICT, OTHER_CITY = "authzcity", "authz-other", "authzcity2"
+SCOPE_PARAMS = ("scope", "city", "district", "code")
+
+
+def _scope_params(service: str) -> dict[str, set[str]]:
+    """Route key -> the scope-naming parameters it takes (path or query, dependencies included)."""
+    from bihuan_shared.testing.routes import _flat_routes
+
+    def params(dependant) -> set[str]:
+        own = {p.name for p in dependant.path_params + dependant.query_params}
+        return own.union(*(params(sub) for sub in dependant.dependencies))
+
+    out = {}
+    for path, route in _flat_routes(create_app(service)):
+        if not hasattr(route, "dependant") or not path.startswith("/api/v1"):
+            continue
+        names = params(route.dependant) & set(SCOPE_PARAMS)
+        for method in route.methods - {"HEAD", "OPTIONS"}:
+            if names:
+                out[f"{service} {method} {path}"] = names
+    return out
+
+
+SCOPED = {key: names for service in SERVICES for key, names in _scope_params(service).items()}
+
+
+@pytest_asyncio.fixture(scope="module")
+async def city_tree(clients):
+    """The scope tree every service keeps (planning's register, the others' copy), written as the events would."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    rows = [(CITY, "city", None), ("authz", "district", CITY), (OTHER_CITY, "city", None),
+            (OTHER_DISTRICT, "district", OTHER_CITY)]
+    for service, (_, settings) in clients.items():
+        table = "scopes" if service == "planning" else "scope_tree"
+        engine = create_async_engine(settings.database_url)
+        async with engine.begin() as conn:
+            for code, kind, parent in rows:
+                await conn.execute(text(f"INSERT INTO {table} (code, name, kind, parent, event_seq) "
+                                        "VALUES (:c, :c, :k, :p, 1) ON CONFLICT DO NOTHING"),
+                                   {"c": code, "k": kind, "p": parent})
+        await engine.dispose()
+    return rows
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.key in SCOPED], ids=lambda r: r.key)
+async def test_scope_reach_city_over_its_district_never_a_stranger(clients, city_tree, route: RouteInfo):
+    """Another city's district never gets a 2xx for "authz"; the district's city reads what the district reads
+    (a GET that answers the district answers its city too); a city never writes into a district except where the
+    route says so (registering the district under it)."""
+    client, settings = clients[route.service]
+    values = {name: "authz" for name in SCOPED[route.key]}
+    path = route.concrete_path(values)
+    params = {name: "authz" for name in SCOPED[route.key] if "{" + name not in route.path}
+
+    async def as_(scope: str):
+        headers = {"Authorization": f"Bearer {_token(settings, scope=scope)}"}
+        kwargs = {"json": {}} if route.method in ("POST", "PUT", "PATCH") else {}
+        return await client.request(route.method, path, headers=headers, params=params, **kwargs)
+
+    own, city, stranger = await as_("authz"), await as_(CITY), await as_(OTHER_DISTRICT)
+    assert not 200 <= stranger.status_code < 300, f"another city's district got {stranger.status_code}: {path}"
+    if route.method == "GET" and 200 <= own.status_code < 300:
+        assert 200 <= city.status_code < 300, f"the city was refused what its district reads: {city.text[:200]}"
+    if route.method != "GET" and route.key != "planning PUT /api/v1/scopes/{code}":
+        assert not 200 <= city.status_code < 300, f"the city wrote into its district: {path} {city.status_code}"

@@ -59,7 +59,7 @@ async def import_book(scope: str, principal: TargetOffice, session: SessionDep,
 @router.get("/{scope}/{year}/export.xlsx")
 async def export_book(scope: str, year: int, principal: Reader, session: SessionDep) -> Response:
     """The book in the import layout (quarter or month columns as it was imported)."""
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     book = await session.get(TargetBook, book_id(scope, year))
     if book is None:
         raise NotFound(f"{scope} {year} 年度目标书不存在", code="book_not_found")

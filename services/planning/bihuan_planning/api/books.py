@@ -49,7 +49,7 @@ class BookTree(BaseModel):
 @router.get("")
 async def list_books(scope: str, principal: Reader, session: SessionDep) -> list[dict]:
     """The books of a scope, newest year first."""
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     rows = await session.scalars(select(TargetBook).where(TargetBook.scope == scope).order_by(TargetBook.year.desc()))
     return [{"id": b.id, "scope": b.scope, "year": b.year, "title": b.title} for b in rows]
 
@@ -57,7 +57,7 @@ async def list_books(scope: str, principal: Reader, session: SessionDep) -> list
 @router.get("/{scope}/{year}")
 async def get_book(scope: str, year: int, principal: Reader, session: SessionDep) -> BookTree:
     """The whole book as a tree: areas in order of first appearance, targets by code, sub-items under parents."""
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     book = await session.get(TargetBook, book_id(scope, year))
     if book is None:
         raise NotFound(f"{scope} {year} 年度目标书不存在", code="book_not_found")

@@ -112,7 +112,7 @@ async def sign(contract_id: str, body: SignIn, principal: Signer, session: Sessi
 async def list_contracts(scope: str, principal: Reader, session: SessionDep, year: int | None = None,
                          unit: str | None = None) -> list[ContractOut]:
     """Contracts of a scope, by unit code."""
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     where = [Contract.scope == scope]
     if year is not None:
         where.append(Contract.year == year)

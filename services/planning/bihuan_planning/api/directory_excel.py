@@ -54,7 +54,7 @@ async def import_directory(scope: str, principal: TargetOffice, session: Session
 @router.get("/directory/{scope}/export.xlsx")
 async def export_directory(scope: str, principal: CurrentPrincipal, session: SessionDep) -> Response:
     """The directory as a workbook in the import layout."""
-    principal.require_scope(scope)
+    principal.require_read_scope(scope)
     units = list(await session.scalars(select(Unit).where(Unit.scope == scope).order_by(Unit.code)))
     leaders = list(await session.scalars(select(Leader).where(Leader.scope == scope).order_by(Leader.code)))
     await record_read(session, principal, "directory.exported", "scope", scope)
