@@ -124,3 +124,10 @@ async def test_the_demo_city_shows_its_districts_and_rolled_up_tasks(page, conso
     await page.wait_for_selector("text=浦东新区")
     await page.wait_for_timeout(400)
     await shot(page, "56-demo-city-assesses-its-districts")
+
+    # the city-wide 12345 stream the demo sent, routed to its districts
+    await login(page, console, "督查室", scope="democity")
+    await page.click("[data-menu=voice]")
+    await page.wait_for_selector("text=浦东新区")
+    await page.wait_for_timeout(400)
+    await shot(page, "57-demo-city-hotline-by-district")

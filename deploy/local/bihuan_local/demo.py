@@ -12,7 +12,7 @@ import httpx
 
 from bihuan_local.demo_api import DemoApi, Missing
 from bihuan_local.demo_assessment import compute_assessment
-from bihuan_local.demo_city import CITY, assess_districts, publish_city_tasks, seed_city
+from bihuan_local.demo_city import CITY, assess_districts, city_hotline, publish_city_tasks, seed_city
 from bihuan_local.demo_clock import demo_today, demo_year
 from bihuan_local.demo_district import (LAG_REASONS, LEADERS, SCOPE, SCOPE_NAME, UNITS, lagging_codes,
                                         target_specs)
@@ -248,6 +248,7 @@ async def run_demo() -> dict:
                            ("动态调整", add_target_mid_year(api, year, targets)),
                            ("热线数据", backfill_voice(api, year)),
                            ("市级交办", publish_city_tasks(client, year)),
+                           ("全市热线", city_hotline(client, year)),
                            ("考核", compute_assessment(api, year, say)),
                            ("市对区考核", assess_districts(client, year))):
             try:

@@ -143,3 +143,30 @@ async def assess_districts(client, year: int) -> None:
             f"{'完成' if state['status'] == 'done' else state['status']}（尚未发布）")
     except Missing as exc:
         say(f"跳过市对区考核：{exc}")
+
+
+async def city_hotline(client, year: int, per_district: int = 30) -> None:
+    """The city's 12345 center sends one stream for the whole city: each order names its district and is routed
+    there by supervision (stable ids: a second run stores nothing new)."""
+    import random
+
+    from bihuan_local.demo_feeds import _at, hotline_order
+
+    city = DemoApi(client, CITY)
+    rng = random.Random(year)
+    orders = []
+    for code, name, (unit, _) in DISTRICTS:
+        for i in range(per_district):
+            day = date(year, 1 + i % 3, 1 + i % 28)
+            order = hotline_order(f"C{year}-{code}-{i:03d}", _at(day, rng), rng)
+            # the demo district's orders keep their own units; the others' go to the unit each registered
+            order.update(district=name, **({} if code == "demo" else {"assigned_unit": unit, "street": ""}))
+            orders.append(order)
+    try:
+        answer = await city.post("supervision", "feeds/hotline/records", {"records": orders},
+                                 city.as_("feed", user=f"feed-hotline@{CITY}"))
+        routed = "、".join(f"{d} {v.get('stored', 0) + v.get('updated', 0) + v.get('unchanged', 0)} 条"
+                          for d, v in (answer.get("districts") or {}).items())
+        say(f"全市 12345：一路数据流 {len(orders)} 条工单按区分发（{routed}）")
+    except Missing as exc:
+        say(f"跳过全市热线：{exc}")

@@ -20,8 +20,9 @@ from bihuan_shared.auth import Principal
 from bihuan_shared.messaging.outbox import record_event
 from bihuan_shared.web.errors import Conflict, Invalid
 
-# What of a city task's change reaches the districts' linked targets as it is (their shares and dates are their own).
-FLOWING_FIELDS = ("content", "work_measures")
+# What of a city task's change reaches the districts' linked targets as it is: what they may not edit themselves
+# (their shares and dates follow only through the district's own adjustment, approved by the city).
+FLOWING_FIELDS = ("title", "content", "work_measures", "category", "area")
 
 
 async def assign(session: AsyncSession, principal: Principal, target: Target, shares: list[rules.Share]) -> None:
