@@ -23,6 +23,7 @@ from bihuan_shared.web.errors import DomainError
 from bihuan_shared.web.json_body import body_parse_error, check_json_body
 from bihuan_shared.web.limits import BodySizeLimit
 from bihuan_shared.web.middleware import CorrelationAndMetrics, NoSniff
+from bihuan_shared.web.ratelimit import limiter_client
 from bihuan_shared.web.readiness import Readiness
 from bihuan_shared.web.write_budget import write_budget
 from bihuan_shared.web import sheet_limits
@@ -41,6 +42,7 @@ def build_app(settings: ServiceSettings, *, title: str, routers: list[APIRouter]
         app.state.engine = make_engine(settings.database_url, settings.db_pool_size)
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         app.state.redis = redis_async.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        app.state.rate_redis = limiter_client(settings.redis_url)
         app.state.token_verifier = TokenVerifier(settings)
         app.state.readiness = Readiness(settings.database_url, settings.readiness_cache_seconds,
                                         settings.readiness_probe_timeout_seconds)
@@ -58,6 +60,7 @@ def build_app(settings: ServiceSettings, *, title: str, routers: list[APIRouter]
                 await app.state.amqp.close()
             await app.state.readiness.close()
             await app.state.redis.aclose()
+            await app.state.rate_redis.aclose()
             await app.state.engine.dispose()
 
     # On every route: the write budget first (a flood is refused before anything else is looked at), then the

@@ -8,6 +8,7 @@ a valid token is left to that authentication, which answers 401. A route with a 
 rate_limit) is left to that budget, so a hotline center is not limited twice. 0 switches the budget off."""
 from fastapi import Request
 
+from bihuan_shared.auth.deps import verified_token
 from bihuan_shared.web.deps import dependency_calls
 from bihuan_shared.web.errors import DomainError
 from bihuan_shared.web.ratelimit import charge
@@ -35,7 +36,7 @@ def _identity(request: Request) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     try:
-        principal = request.app.state.token_verifier.verify(token.strip())
+        principal = verified_token(request, token.strip())
     except DomainError:
         return None
     return f"{principal.user}@{principal.scope}"
