@@ -2,6 +2,8 @@
 identity (token subject and scope) in Redis: 429 `rate_limited` with Retry-After beyond it, reads never counted,
 routes with a budget of their own (the feeds) limited only by theirs, 0 switches it off, and Redis down lets writes
 through. A private Redis, so stopping it disturbs nobody."""
+import asyncio
+
 import pytest_asyncio
 from fastapi import APIRouter, Depends
 
@@ -102,3 +104,13 @@ async def test_writes_go_through_while_redis_is_down(probe, redis_server):
     assert answers == [200] * (WRITES + 3)
     answers = [(await client.post("/api/v1/things", headers=caller)).status_code for _ in range(WRITES + 1)]
     assert answers == [200] * WRITES + [429]  # counted again once Redis is back
+
+
+async def test_a_burst_of_concurrent_writes_is_counted_exactly(redis_server, amqp_url, run_id):
+    # 200 at once outnumber a default redis-py pool (100), which then refuses connections: uncounted, let through
+    settings = probe_settings(redis_server, amqp_url, f"{run_id}_burst", writes=50)
+    caller = bearer(settings, "target_office", scope="xh", user="office-burst")
+    async with running_app(build_app(settings, title="probe", routers=[probe_router()])) as client:
+        answers = await asyncio.gather(*(client.post("/api/v1/things", headers=caller) for _ in range(200)))
+    codes = [r.status_code for r in answers]
+    assert codes.count(200) == 50 and codes.count(429) == 150
