@@ -16,7 +16,9 @@ from bihuan_shared.web.ratelimit import charge
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 WINDOW_SECONDS = 60
 
-_own_budget: dict[int, bool] = {}  # id(route) -> the route depends on a rate_limit(...) of its own
+# Set on a route once walked: it depends on a rate_limit(...) of its own (routes are not hashable; an attribute
+# also goes with its route, where a cache keyed by id() could outlive it and answer for another).
+OWN_BUDGET = "_bihuan_own_budget"
 
 
 async def write_budget(request: Request) -> None:
@@ -45,7 +47,8 @@ def _identity(request: Request) -> str | None:
 def _has_own_budget(route) -> bool:
     if route is None or not hasattr(route, "dependant"):
         return False
-    key = id(route)  # routes live as long as the app; the walk is done once per route
-    if key not in _own_budget:
-        _own_budget[key] = any(hasattr(call, "rate_limit") for call in dependency_calls(route.dependant))
-    return _own_budget[key]
+    own = getattr(route, OWN_BUDGET, None)
+    if own is None:
+        own = any(hasattr(call, "rate_limit") for call in dependency_calls(route.dependant))
+        setattr(route, OWN_BUDGET, own)
+    return own
