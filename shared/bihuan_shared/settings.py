@@ -66,6 +66,13 @@ class ServiceSettings(BaseSettings):
     sheet_max_rows: int = 200_000
     sheet_parse_concurrency: int = 2
 
+    # Writes (POST/PUT/PATCH/DELETE) per caller (token subject and scope) and minute, counted in Redis
+    # (web.write_budget); routes with a budget of their own (feeds) keep theirs. 0 switches it off.
+    write_rate_per_minute: int = 600
+    # /readyz (web.readiness): an answer is kept this long, and each probe is bounded (k8s allows the probe 3 s).
+    readiness_cache_seconds: float = 1.0
+    readiness_probe_timeout_seconds: float = 0.8
+
     log_level: str = "INFO"
     log_json: bool = True
 

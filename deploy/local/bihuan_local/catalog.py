@@ -47,6 +47,9 @@ class Service:
             "database_url": self.database_url(),
             "http_port": str(self.http_port()),
             "log_json": "true" if json_logs else "false",
+            # The demo writes a district's year in minutes under a few identities: no write budget locally unless
+            # BIHUAN_WRITE_RATE_PER_MINUTE asks for one.
+            "write_rate_per_minute": os.environ.get("BIHUAN_WRITE_RATE_PER_MINUTE", "0"),
         }
         for key, value in shared.items():
             env.setdefault(self.env_prefix + key.upper(), value)

@@ -7,7 +7,9 @@ import contextlib
 import ipaddress
 import logging
 import os
+import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import httpx
 import uvicorn
@@ -30,6 +32,12 @@ DIST = Path(os.environ.get("BIHUAN_CONSOLE_DIST", Path(__file__).resolve().paren
 # Hop-by-hop headers must not be forwarded by a proxy (RFC 9110 §7.6.1); length/encoding are recomputed.
 HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
        "transfer-encoding", "upgrade", "host", "content-length", "content-encoding"}
+# The services authenticate by bearer token only: the console's cookies are none of theirs, and a service must not
+# set cookies on the console's origin.
+NOT_FORWARDED = HOP | {"cookie"}
+NOT_RETURNED = HOP | {"set-cookie"}
+# Percent-encoded "/", "\" and "." have no business in an API path: they only serve to smuggle a "../" past a check.
+ENCODED_SEPARATORS = re.compile(r"%(2f|5c|2e)", re.IGNORECASE)
 
 
 def console_host() -> str:
@@ -115,22 +123,46 @@ async def auth_config(request: Request) -> Response:
                          "services": [s.name for s in SERVICES]})
 
 
+def api_path(request: Request) -> str | None:
+    """The path below the service's /api/v1/ to forward, still percent-encoded as the browser sent it; None when it
+    could reach anything else (/metrics, /openapi.json, ...): an encoded separator or dot, a backslash, a "." or ".."
+    segment, an empty one ("//")."""
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    raw_path = raw.decode("latin-1").partition("?")[0]
+    prefix = f"/api/{request.path_params['service']}/"
+    if not raw_path.startswith(prefix):
+        return None
+    rest = raw_path[len(prefix):]
+    if ENCODED_SEPARATORS.search(rest) or "\\" in unquote(rest):
+        return None
+    segments = unquote(rest).split("/")
+    if any(segment in (".", "..") for segment in segments) or "" in segments[:-1]:
+        return None
+    return rest
+
+
 async def proxy(request: Request) -> Response:
     service = request.path_params["service"]
     upstream = {s.name: s.base_url() for s in SERVICES}.get(service)
     if upstream is None:
         return JSONResponse({"code": "unknown_service", "message": f"未知服务 {service}"}, 404)
+    path = api_path(request)
+    if path is None:
+        return JSONResponse({"code": "path_refused", "message": "接口路径不合法：不得含编码的斜杠或点、反斜杠或 ../"}, 400)
     client: httpx.AsyncClient = request.app.state.client
-    url = httpx.URL(f"{upstream}/api/v1/{request.path_params['path']}", query=request.url.query.encode())
-    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP]
+    url = httpx.URL(f"{upstream}/api/v1/{path}", query=request.url.query.encode())
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in NOT_FORWARDED]
     upstream_request = client.build_request(request.method, url, headers=headers, content=request.stream())
     try:
         answer = await client.send(upstream_request, stream=True)
     except httpx.HTTPError as exc:
         return JSONResponse({"code": "service_unavailable", "message": f"服务 {service} 暂不可用：{exc!r}"}, 502)
-    out_headers = {k: v for k, v in answer.headers.items() if k.lower() not in HOP}
-    return StreamingResponse(answer.aiter_raw(), status_code=answer.status_code, headers=out_headers,
-                             background=BackgroundTask(answer.aclose))
+    out_headers = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in NOT_RETURNED]
+    response = StreamingResponse(answer.aiter_raw(), status_code=answer.status_code,
+                                 background=BackgroundTask(answer.aclose))
+    for key, value in out_headers:
+        response.headers.append(key, value)
+    return response
 
 
 async def spa(request: Request) -> Response:

@@ -1,4 +1,5 @@
-"""Benchmark: progress reports per second accepted by the execution API with 200 concurrent clients, p50 / p99.
+"""Benchmark: progress reports per second accepted by the execution API with 200 concurrent clients, p50 / p99;
+and /readyz p99 idle and under 100 concurrent writers (issue 12 #11: it must stay below k8s's 3 s probe timeout).
 
 The API runs in a real uvicorn process (one process, the default pool of the settings); the clients run in this
 process, one HTTP/1.1 keep-alive connection each, on the same machine, through a minimal asyncio client (httpx's
@@ -144,6 +145,7 @@ async def run(env: BenchEnv, reports: int = 3000, clients: int = 200) -> dict:
             await _load(clients, 400, progress)  # warm-up: connections, pools, caches
             figures = _figures("healthz_baseline", reports, *await _load(clients, reports, healthz))
             figures |= _figures("progress_reports", reports, *await _load(clients, reports, progress))
+            figures |= await _readyz_figures(port, lambda: _load(READYZ_WRITERS, reports // 2, progress))
         finally:
             for conn in conns:
                 await conn.close()
@@ -161,6 +163,44 @@ async def run(env: BenchEnv, reports: int = 3000, clients: int = 200) -> dict:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+READYZ_WRITERS = 100
+
+
+async def _readyz_figures(port: int, write_load) -> dict:
+    """/readyz latency as a k8s probe sees it (one probe every 50 ms, its own connection), idle and while
+    READYZ_WRITERS clients write progress reports: the probe must stay far below the probe's 3 s timeout."""
+    probe = RawClient(port)
+
+    async def probe_until(stop: asyncio.Event, at_least: int = 0) -> list[float]:
+        latencies: list[float] = []
+        while not stop.is_set() or len(latencies) < at_least:
+            started = time.perf_counter()
+            if await probe.request("GET", "/readyz") != 200:
+                raise RuntimeError("/readyz not ready during the benchmark")
+            latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(0.05)
+        return latencies
+
+    try:
+        stopped = asyncio.Event()
+        stopped.set()
+        idle = await probe_until(stopped, at_least=60)
+        writing = asyncio.Event()
+        prober = asyncio.create_task(probe_until(writing))
+        await write_load()
+        writing.set()
+        loaded = await prober
+    finally:
+        await probe.close()
+    figures = {"readyz_idle_p99_ms": percentile(idle, 99) * 1000,
+               f"readyz_under_{READYZ_WRITERS}_writers_p99_ms": percentile(loaded, 99) * 1000,
+               f"readyz_under_{READYZ_WRITERS}_writers_max_ms": max(loaded) * 1000,
+               f"readyz_under_{READYZ_WRITERS}_writers_probes": len(loaded)}
+    for key, value in figures.items():
+        report(key, value, "ms" if key.endswith("ms") else "")
+    return figures
 
 
 async def _insert_baseline(url: str, total: int, clients: int, pool_size: int) -> dict:

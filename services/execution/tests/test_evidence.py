@@ -89,6 +89,7 @@ async def test_evidence_attaches_once_to_its_own_units_report(api, settings):
     r = await api.get(f"/api/v1/evidence/{mine['id']}", headers=headers(settings, "supervisor"))
     assert r.status_code == 200 and r.content == PDF and r.headers["content-type"] == "application/pdf"
     assert r.headers["content-disposition"] == "attachment; filename*=utf-8''%E9%AA%8C%E6%94%B6%E5%8D%95.pdf"
+    assert r.headers["x-content-type-options"] == "nosniff"  # never rendered as whatever its bytes look like
     r = await api.get(f"/api/v1/evidence/{mine['id']}", headers=headers(settings, "unit_reporter", OTHER))
     assert r.status_code == 403
     # the download is accounted for (issue 12 #9): who read which file, in which scope; the refused one is not a read

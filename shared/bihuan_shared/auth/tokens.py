@@ -16,6 +16,8 @@ from bihuan_shared.web.errors import Unauthorized
 
 # Registered claims PyJWT checks for presence; roles and scope are checked by principal_from_claims.
 REQUIRED_CLAIMS = ["exp", "sub", "aud", "iss"]
+# A real token is well under 2 KiB; a longer one is refused before it is decoded (or its key looked up).
+MAX_TOKEN_BYTES = 8 * 1024
 
 
 class TokenVerifier:
@@ -24,6 +26,9 @@ class TokenVerifier:
         self._jwks = PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
 
     def verify(self, token: str) -> Principal:
+        if len(token) > MAX_TOKEN_BYTES:
+            raise Unauthorized(f"身份令牌过长：上限 {MAX_TOKEN_BYTES} 字节", code="token_too_large",
+                               details=[{"field": "Authorization", "message": f"最多 {MAX_TOKEN_BYTES} 字节"}])
         s = self.settings
         options = {"require": REQUIRED_CLAIMS}
         try:

@@ -5,7 +5,6 @@ import re
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -14,6 +13,7 @@ from bihuan_shared.auth.deps import current_principal
 from bihuan_shared.auth.principal import Role
 from bihuan_shared.services import SERVICES, settings_class  # noqa: F401  (re-exported for the tests)
 from bihuan_shared.settings import ServiceSettings
+from bihuan_shared.web.deps import dependency_calls
 
 API_PREFIX = "/api/v1"
 
@@ -51,7 +51,7 @@ def api_routes(service: str, app: FastAPI) -> list[RouteInfo]:
     for path, route in _flat_routes(app):
         if not isinstance(route, APIRoute) or not path.startswith(API_PREFIX):
             continue
-        calls = list(_calls(route.dependant))
+        calls = list(dependency_calls(route.dependant))
         role_sets = [frozenset(c.required_roles) for c in calls if hasattr(c, "required_roles")]
         required = frozenset.intersection(*role_sets) if role_sets else None
         authenticated = any(c is current_principal for c in calls)
@@ -71,9 +71,3 @@ def _flat_routes(app: FastAPI):
         return
     for ctx in iter_route_contexts(app.routes):
         yield ctx.path or "", ctx.original_route
-
-
-def _calls(dependant: Any):
-    for sub in dependant.dependencies:
-        yield sub.call
-        yield from _calls(sub)

@@ -6,12 +6,12 @@ from contextlib import asynccontextmanager
 from typing import AsyncIterator, Awaitable, Callable
 
 import redis.asyncio as redis_async
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bihuan_shared.auth.tokens import TokenVerifier
 from bihuan_shared.bus.connection import connect
@@ -21,8 +21,12 @@ from bihuan_shared.logging import correlation_id
 from bihuan_shared.settings import ServiceSettings, check_secret
 from bihuan_shared.web.data_errors import data_exception_reason
 from bihuan_shared.web.errors import DomainError
+from bihuan_shared.web.json_body import body_parse_error, check_json_body
 from bihuan_shared.web.limits import BodySizeLimit
-from bihuan_shared.web.middleware import CorrelationAndMetrics
+from bihuan_shared.web.middleware import CorrelationAndMetrics, NoSniff
+from bihuan_shared.web.ratelimit import limiter_client
+from bihuan_shared.web.readiness import Readiness
+from bihuan_shared.web.write_budget import write_budget
 from bihuan_shared.web import sheet_limits
 from bihuan_shared.web.audit_routes import audit_router
 
@@ -40,7 +44,10 @@ def build_app(settings: ServiceSettings, *, title: str, routers: list[APIRouter]
         app.state.engine = make_engine(settings.database_url, settings.db_pool_size, audit_key=settings.audit_key)
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         app.state.redis = redis_async.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        app.state.rate_redis = limiter_client(settings.redis_url)
         app.state.token_verifier = TokenVerifier(settings)
+        app.state.readiness = Readiness(settings.database_url, settings.readiness_cache_seconds,
+                                        settings.readiness_probe_timeout_seconds)
         app.state.amqp = None
         broker_task = asyncio.create_task(_connect_broker(app, settings))
         for hook in on_startup:
@@ -53,15 +60,21 @@ def build_app(settings: ServiceSettings, *, title: str, routers: list[APIRouter]
             broker_task.cancel()
             if app.state.amqp is not None:
                 await app.state.amqp.close()
+            await app.state.readiness.close()
             await app.state.redis.aclose()
+            await app.state.rate_redis.aclose()
             await app.state.engine.dispose()
 
-    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    # On every route: the write budget first (a flood is refused before anything else is looked at), then the
+    # checks of the parsed JSON body.
+    app = FastAPI(title=title, version=version, lifespan=lifespan,
+                  dependencies=[Depends(write_budget), Depends(check_json_body)])
     sheet_limits.configure(settings)
     # Inner to the correlation middleware, so a refused body still carries its correlation id.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, per_prefix=settings.body_limits,
                        max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(CorrelationAndMetrics, service=settings.service_name)
+    app.add_middleware(NoSniff)
     _add_error_handlers(app)
     app.include_router(_ops_router())
     app.include_router(audit_router(), prefix="/api/v1")
@@ -91,16 +104,8 @@ def _ops_router() -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(request: Request) -> JSONResponse:
-        """The service's database and the broker are reachable."""
-        checks = {"database": False, "broker": False}
-        try:
-            async with request.app.state.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
-            checks["database"] = True
-        except Exception as exc:
-            log.warning("readiness: database unreachable", extra={"error": repr(exc)})
-        amqp = request.app.state.amqp
-        checks["broker"] = amqp is not None and not amqp.is_closed
+        """The service's database and the broker are reachable (probed at most once a second, see web.readiness)."""
+        checks = await request.app.state.readiness.checks(request.app.state.amqp)
         ok = all(checks.values())
         return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503)
 
@@ -122,6 +127,16 @@ def _add_error_handlers(app: FastAPI) -> None:
         if getattr(exc, "headers", None):  # e.g. Retry-After of a rate limit
             headers = {**(headers or {}), **exc.headers}
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Starlette's and FastAPI's own refusals (unknown path, method, an unreadable body) in the kit's shape too.
+        if exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI could not parse the body
+            return await domain_error(request, body_parse_error(exc.__cause__))
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        message = {404: "请求的地址不存在", 405: "该地址不支持此请求方法"}.get(exc.status_code, str(exc.detail))
+        return JSONResponse({"error": code, "message": message, "correlation_id": correlation_id.get()},
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

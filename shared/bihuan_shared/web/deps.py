@@ -11,3 +11,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def dependency_calls(dependant):
+    """Every callable a route depends on, however deep (read for the roles and budgets a route declares)."""
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from dependency_calls(sub)

@@ -1,4 +1,5 @@
-"""Correlation ids and request metrics for every HTTP request (pure ASGI, so streaming responses are untouched)."""
+"""Correlation ids, request metrics and security headers for every HTTP request (pure ASGI, so streaming responses
+are untouched)."""
 import time
 import uuid
 
@@ -37,3 +38,25 @@ class CorrelationAndMetrics:
             HTTP_REQUESTS.labels(self.service, scope["method"], path, str(status["code"])).inc()
             HTTP_LATENCY.labels(self.service, scope["method"], path).observe(time.perf_counter() - started)
             correlation_id.reset(token)
+
+
+class NoSniff:
+    """`X-Content-Type-Options: nosniff` on every response: a browser must not run an evidence file uploaded as
+    text/plain (or anything else) as HTML or script because its bytes look like it."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message):
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                if not any(name.lower() == b"x-content-type-options" for name, _ in headers):
+                    headers.append((b"x-content-type-options", b"nosniff"))
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
