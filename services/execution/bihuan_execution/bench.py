@@ -34,6 +34,7 @@ from bihuan_shared.auth import Principal, Role
 from bihuan_shared.db import asyncpg_dsn, make_engine, make_sessionmaker
 from bihuan_shared.migrations import upgrade_async
 from bihuan_shared.testing.bench import BenchEnv, bench_environment, median, percentile, report
+from bihuan_shared.testing.bench_http import RawClient, load as _load
 from bihuan_shared.testing.services import bearer
 
 SCOPE, TARGETS, MILESTONES = "bench", 200, 10
@@ -56,59 +57,6 @@ async def _seed(url: str) -> list[tuple[str, str, list[str]]]:
             seeded.append((tid, unit, [m.id for m in ms]))
     await engine.dispose()
     return seeded
-
-
-class RawClient:
-    """One keep-alive HTTP/1.1 connection: just enough protocol for JSON requests with Content-Length replies."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def request(self, method: str, path: str, headers: dict[str, str] | None = None,
-                      body: bytes = b"") -> int:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        lines = [f"{method} {path} HTTP/1.1", "Host: bench", f"Content-Length: {len(body)}"]
-        if body:
-            lines.append("Content-Type: application/json")
-        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        await self.reader.readexactly(length)
-        return status
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-
-
-async def _load(clients: int, total: int, request) -> tuple[float, list[float], int]:
-    """`clients` concurrent loops share `total` requests; returns wall seconds, latencies, failures."""
-    latencies: list[float] = []
-    failures = 0
-    counter = iter(range(total))
-
-    async def client(c: int) -> None:
-        nonlocal failures
-        for n in counter:
-            started = time.perf_counter()
-            try:
-                ok = await request(c, n)
-            except (OSError, asyncio.IncompleteReadError, ValueError):
-                ok = False
-            latencies.append(time.perf_counter() - started)
-            failures += not ok
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client(c) for c in range(clients)))
-    return time.perf_counter() - started, latencies, failures
 
 
 def _figures(name: str, total: int, wall: float, lat: list[float], failures: int) -> dict:
