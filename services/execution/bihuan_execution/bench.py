@@ -14,16 +14,11 @@ kit's record_audit (the hash-chained audit log serialises every audited write of
 """
 import argparse
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from datetime import date, timedelta
 
 import asyncpg
-import httpx
 import orjson
 
 from bihuan_execution.main import MIGRATIONS
@@ -34,7 +29,7 @@ from bihuan_shared.auth import Principal, Role
 from bihuan_shared.db import asyncpg_dsn, make_engine, make_sessionmaker
 from bihuan_shared.migrations import upgrade_async
 from bihuan_shared.testing.bench import BenchEnv, bench_environment, median, percentile, report
-from bihuan_shared.testing.bench_http import RawClient, load as _load
+from bihuan_shared.testing.bench_http import RawClient, free_port, load as _load, start_api, wait_ready
 from bihuan_shared.testing.services import bearer
 
 SCOPE, TARGETS, MILESTONES = "bench", 200, 10
@@ -73,10 +68,11 @@ async def run(env: BenchEnv, reports: int = 3000, clients: int = 200) -> dict:
     await upgrade_async(MIGRATIONS, url)
     seeded = await _seed(url)
     settings = ExecutionSettings(database_url=url, amqp_url=env.amqp_url, redis_url=env.infra.redis_url)
-    port = _free_port()
-    server = _start_uvicorn(url, env, port)
+    port = free_port()
+    server = start_api("execution", {"BIHUAN_EXECUTION_DATABASE_URL": url, "BIHUAN_EXECUTION_AMQP_URL": env.amqp_url,
+                                     "BIHUAN_EXECUTION_REDIS_URL": env.infra.redis_url}, port)
     try:
-        await _wait_ready(f"http://127.0.0.1:{port}", server)
+        await wait_ready(f"http://127.0.0.1:{port}", server)
         tokens = {unit: bearer(settings, "unit_reporter", unit, SCOPE) for _, unit, _ in seeded}
         conns = [RawClient(port) for _ in range(clients)]
 
@@ -182,34 +178,6 @@ async def _audit_baseline(url: str, total: int, clients: int, pool_size: int) ->
         return _figures("audited_tx_baseline", total, *await _load(clients, total, audited))
     finally:
         await engine.dispose()
-
-
-def _start_uvicorn(url: str, env: BenchEnv, port: int) -> subprocess.Popen:
-    environ = dict(os.environ, BIHUAN_EXECUTION_DATABASE_URL=url, BIHUAN_EXECUTION_AMQP_URL=env.amqp_url,
-                   BIHUAN_EXECUTION_REDIS_URL=env.infra.redis_url, BIHUAN_EXECUTION_LOG_LEVEL="WARNING")
-    return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "bihuan_execution.main:app",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
-                            env=environ)
-
-
-async def _wait_ready(base: str, server: subprocess.Popen) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=5) as http:
-        for _ in range(300):
-            if server.poll() is not None:
-                raise RuntimeError("uvicorn exited")
-            try:
-                if (await http.get("/readyz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    raise TimeoutError("execution API not ready")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 if __name__ == "__main__":
